@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
+import { AllExceptionsFilter, createLogger, createValidationPipe, PinoNestLogger } from '../../../libs/common/src/index.js';
+import { loadConfigOrExit } from '../../../libs/config/src/index.js';
+import { collectControllers, findUndeclaredRoutes } from '../../../libs/rbac/src/index.js';
+import { rewriteTenantPath, type TenantRequest } from '../../../libs/tenancy/src/index.js';
+import { AppModule } from './app.module.js';
+import { setupOpenApi } from './openapi.js';
+import { genReqId } from './request-id.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config.LOG_LEVEL, 'api');
+
+const rootModule = AppModule.forRoot(config);
+const undeclared = findUndeclaredRoutes(collectControllers(rootModule));
+if (undeclared.length > 0) {
+  logger.fatal(`routes without @Public(), @Authenticated() or @RequirePermissions(): ${undeclared.join(', ')}`);
+  process.exit(1);
+}
+
+const adapter = new FastifyAdapter({
+  loggerInstance: logger,
+  logController: new LogController({ disableRequestLogging: true }),
+  bodyLimit: config.BODY_LIMIT_BYTES,
+  genReqId,
+  rewriteUrl: rewriteTenantPath,
+  trustProxy: true,
+  return503OnClosing: true,
+});
+const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
+  logger: new PinoNestLogger(logger),
+  abortOnError: false,
+});
+app.useGlobalPipes(createValidationPipe());
+app.useGlobalFilters(new AllExceptionsFilter(logger));
+app.enableShutdownHooks();
+
+const fastify = app.getHttpAdapter().getInstance();
+fastify.addHook('onResponse', (request, reply, done) => {
+  const req = request as TenantRequest;
+  request.log.info(
+    { tenant_id: req.tenant?.id, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+    'request',
+  );
+  done();
+});
+
+setupOpenApi(app);
+await app.listen({ port: config.PORT, host: config.HOST });
+const address = fastify.server.address();
+const port = typeof address === 'object' && address ? address.port : config.PORT;
+logger.info({ port }, `API listening; docs at http://localhost:${port}/docs`);
+process.send?.({ type: 'listening', port });

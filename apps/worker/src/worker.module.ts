@@ -1,0 +1,24 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ClsModule } from 'nestjs-cls';
+import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
+import { CORPUS_ENTITIES } from '../../../libs/corpus/src/index.js';
+import { DatabaseModule } from '../../../libs/database/src/index.js';
+import { RedisModule } from '../../../libs/jobs/src/index.js';
+import { TenancyWorkerModule } from '../../../libs/tenancy/src/index.js';
+
+/** The worker process: BullMQ processors only, no HTTP. */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ClsModule.forRoot({ global: true }),
+        DatabaseModule.forRoot({ applicationName: 'tenantry-worker', tenantEntities: [...CORPUS_ENTITIES] }),
+        RedisModule,
+        TenancyWorkerModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,55 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import { DomainError, STATUS_BY_KIND } from './domain-error.js';
+import { errorBody, type ErrorBody } from './error-body.js';
+
+/** Fastify's own errors (body parsing, limits) that are the caller's fault, by code. */
+const FASTIFY_CLIENT_ERRORS: Record<string, number> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 400,
+  FST_ERR_CTP_EMPTY_JSON_BODY: 400,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 400,
+  FST_ERR_CTP_BODY_TOO_LARGE: 413,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 415,
+  FST_ERR_CTP_INVALID_TYPE: 400,
+  FST_ERR_VALIDATION: 400,
+};
+
+/** Maps anything thrown to the one error shape. Never a stack trace; 5xx only for our own faults. */
+export function toErrorBody(exception: unknown, logger: Logger): ErrorBody {
+  if (exception instanceof DomainError) {
+    return errorBody(STATUS_BY_KIND[exception.kind], exception.message, exception.code, exception.details);
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const message =
+      typeof response === 'string'
+        ? response
+        : Array.isArray((response as { message?: unknown }).message)
+          ? ((response as { message: string[] }).message.join('; '))
+          : String((response as { message?: unknown }).message ?? exception.message);
+    if (status >= 500) logger.error({ err: exception }, 'http exception');
+    return errorBody(status, message);
+  }
+  const err = exception as { statusCode?: number; code?: string; message?: string };
+  const fastifyStatus = err?.code ? FASTIFY_CLIENT_ERRORS[err.code] : undefined;
+  if (fastifyStatus) return errorBody(fastifyStatus, err.message ?? 'Bad request', err.code?.toLowerCase());
+  if (typeof err?.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return errorBody(err.statusCode, err.message ?? 'Bad request');
+  }
+  logger.error({ err: exception }, 'unhandled error');
+  return errorBody(500, 'Internal server error');
+}
+
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const body = toErrorBody(exception, this.logger);
+    if (reply.sent) return;
+    void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Every lib throws DomainErrors (never HttpException); one global filter maps them to
+ * HTTP and the CLI maps them to exit codes. `kind` decides the HTTP status.
+ */
+export type ErrorKind =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'payment_required'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'unavailable';
+
+export const STATUS_BY_KIND: Record<ErrorKind, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  payment_required: 402,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+export class DomainError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    /** Stable machine-readable code, e.g. `tenant_not_ready`. */
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationFailed extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('bad_request', 'validation_failed', message, details);
+  }
+}
+
+export class NotFound extends DomainError {
+  constructor(what: string, id: string) {
+    super('not_found', 'not_found', `${what} '${id}' not found`);
+  }
+}
+
+export class Unauthorized extends DomainError {
+  constructor(message = 'Authentication required') {
+    super('unauthorized', 'unauthorized', message);
+  }
+}
+
+export class Forbidden extends DomainError {
+  constructor(message: string, code = 'forbidden') {
+    super('forbidden', code, message);
+  }
+}
+
+export class Conflict extends DomainError {
+  constructor(code: string, message: string) {
+    super('conflict', code, message);
+  }
+}

@@ -1,0 +1,11 @@
+// Shared building blocks with no domain of their own: the error model, the error shape,
+// pagination, JSON merge patch and the JSON logger. Depends on nothing of ours.
+export { Conflict, DomainError, Forbidden, NotFound, STATUS_BY_KIND, Unauthorized, ValidationFailed } from './domain-error.js';
+export type { ErrorKind } from './domain-error.js';
+export { AllExceptionsFilter, toErrorBody } from './all-exceptions.filter.js';
+export { errorBody } from './error-body.js';
+export { createValidationPipe } from './validation.pipe.js';
+export type { ErrorBody } from './error-body.js';
+export { MAX_PAGE_SIZE, PageQueryDto } from './pagination.dto.js';
+export { isPlainObject, jsonMergePatch } from './json-merge-patch.util.js';
+export { createLogger, CTX_TENANT_ID, PinoNestLogger } from './logger.js';

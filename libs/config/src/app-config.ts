@@ -1,0 +1,205 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const toBool = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
+
+/** Environment variables, validated once at boot (README lists them all). */
+export class AppConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Type(() => Number) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsString()
+  DATA_DIR = './.data';
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  DATABASE_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  REDIS_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  BASE_DOMAIN?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  MASTER_KEY?: string;
+
+  @Type(() => Number) @IsInt() @Min(60)
+  JWT_EXPIRES_IN = 3600;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  DB_POOL_SIZE = 10;
+
+  @Type(() => Number) @IsInt() @Min(0)
+  DB_STATEMENT_TIMEOUT_MS = 30_000;
+
+  @Type(() => Number) @IsInt() @Min(0)
+  DB_IDLE_IN_TX_TIMEOUT_MS = 60_000;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Prefix of every Redis key and channel this deployment uses (BullMQ queues, cache invalidation). */
+  @IsString() @MinLength(1)
+  REDIS_PREFIX = 'tenantry';
+
+  @Type(() => Number) @IsInt() @Min(0)
+  TENANT_CACHE_TTL_MS = 5_000;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  PROVISION_ATTEMPTS = 5;
+
+  @Type(() => Number) @IsInt() @Min(0)
+  PROVISION_BACKOFF_MS = 500;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  PROVISION_CONCURRENCY = 4;
+
+  /** Pre-migrated spare schemas kept ready so that a new tenant is active in milliseconds (0 disables the pool). */
+  @Type(() => Number) @IsInt() @Min(0) @Max(1000)
+  WARM_POOL_SIZE = 10;
+
+  @Type(() => Number) @IsInt() @Min(1000)
+  QUEUE_LOCK_MS = 30_000;
+
+  @Type(() => Number) @IsInt() @Min(100)
+  QUEUE_STALLED_INTERVAL_MS = 30_000;
+
+  @Type(() => Number) @IsInt() @Min(1024)
+  BODY_LIMIT_BYTES = 1024 * 1024;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  MAX_UPLOAD_MB = 25;
+
+  /** Registers the routes under /bench used by bench/ (never enable in production). */
+  @Transform(toBool) @IsBoolean()
+  BENCH_ROUTES = false;
+
+  /** Test-only fault injection, e.g. `provision.sleep_ms=3000` (ignored when NODE_ENV=production). */
+  @IsOptional() @IsString()
+  FAILPOINTS?: string;
+
+  @Transform(toBool) @IsBoolean()
+  RUN_MIGRATIONS = true;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  BOOTSTRAP_ADMIN_EMAIL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  BOOTSTRAP_ADMIN_PASSWORD?: string;
+
+  get dataDir(): string {
+    return resolve(this.DATA_DIR);
+  }
+
+  get databaseUrl(): string {
+    if (!this.DATABASE_URL) throw new ConfigError('DATABASE_URL is not set and no running `npm start` was found in DATA_DIR');
+    return this.DATABASE_URL;
+  }
+
+  get redisUrl(): string {
+    if (!this.REDIS_URL) throw new ConfigError('REDIS_URL is not set and no running `npm start` was found in DATA_DIR');
+    return this.REDIS_URL;
+  }
+
+  get jwtSecret(): string {
+    if (!this.JWT_SECRET) throw new ConfigError('JWT_SECRET is not set');
+    return this.JWT_SECRET;
+  }
+
+  failpoint(name: string): string | undefined {
+    if (this.NODE_ENV === 'production' || !this.FAILPOINTS) return undefined;
+    for (const part of this.FAILPOINTS.split(',')) {
+      const [key, value] = part.split('=');
+      if (key?.trim() === name) return value?.trim() ?? '';
+    }
+    return undefined;
+  }
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** What `npm start` writes to DATA_DIR/runtime.json while it runs. */
+export interface RuntimeInfo {
+  pid: number;
+  database_url: string;
+  redis_url: string;
+  api_url?: string;
+  docs_url?: string;
+  jwt_secret?: string;
+  master_key?: string;
+  started_at: string;
+}
+
+export function runtimeFile(dataDir: string): string {
+  return join(resolve(dataDir), 'runtime.json');
+}
+
+export function readRuntime(dataDir: string): RuntimeInfo | undefined {
+  const file = runtimeFile(dataDir);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as RuntimeInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Validates the environment into an AppConfig. Servers and secrets not given in the
+ * environment are taken from a running `npm start` on the same DATA_DIR (runtime.json).
+ * Throws ConfigError with one readable line naming every bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new AppConfig());
+  const raw: Record<string, unknown> = {};
+  for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'BASE_DOMAIN', 'JWT_SECRET', 'MASTER_KEY', 'FAILPOINTS', 'BOOTSTRAP_ADMIN_EMAIL', 'BOOTSTRAP_ADMIN_PASSWORD']) {
+    if (env[key] !== undefined) raw[key] = env[key];
+  }
+  const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
+  const errors = validateSync(config, { whitelist: false });
+  if (errors.length > 0) {
+    const parts = errors.map((e) => `${e.property}=${JSON.stringify(e.value)} (${Object.values(e.constraints ?? {}).join('; ')})`);
+    throw new ConfigError(`invalid configuration: ${parts.join(', ')}`);
+  }
+  const runtime = readRuntime(config.DATA_DIR);
+  if (runtime) {
+    config.DATABASE_URL ??= runtime.database_url;
+    config.REDIS_URL ??= runtime.redis_url;
+    config.JWT_SECRET ??= runtime.jwt_secret;
+    config.MASTER_KEY ??= runtime.master_key;
+  }
+  if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
+    throw new ConfigError('invalid configuration: JWT_SECRET is required when NODE_ENV=production');
+  }
+  return config;
+}
+
+/** loadConfig for process entry points: a bad value is one line on stderr and exit code 1. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  try {
+    const config = loadConfig(env);
+    // Touch the required servers now, so a missing one is reported here, once.
+    void config.databaseUrl;
+    void config.redisUrl;
+    void config.jwtSecret;
+    return config;
+  } catch (error) {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TenancyModule } from '../../tenancy/src/index.js';
+import { DocumentsController } from './documents.controller.js';
+import { DocumentsRepository } from './documents.repository.js';
+import { DocumentsService } from './documents.service.js';
+
+@Module({
+  imports: [TenancyModule],
+  controllers: [DocumentsController],
+  providers: [DocumentsService, DocumentsRepository],
+  exports: [DocumentsService],
+})
+export class CorpusModule {}

@@ -1,0 +1,9 @@
+// The corpus: a tenant's documents (search and RAG come later). Everything here runs
+// inside the tenant's unit of work; nothing here names a schema.
+export { CorpusModule } from './corpus.module.js';
+export { DocumentEntity } from './document.entity.js';
+export { DocumentsService, toDocumentDto } from './documents.service.js';
+
+import { DocumentEntity } from './document.entity.js';
+/** The tenant-schema entities this lib brings to the DataSource. */
+export const CORPUS_ENTITIES = [DocumentEntity];

@@ -1,0 +1,19 @@
+// The database room: the PostgreSQL pool, public entities and migrations, tenant-schema
+// migrations, schema naming and quoting, and TenantDb (the tenant unit of work).
+// It must never fall back to `public` for tenant data, and never build SQL from user input.
+export { createDataSource, PUBLIC_ENTITIES, runPublicMigrations } from './data-source.js';
+export type { EntityClass } from './data-source.js';
+export { DatabaseModule } from './database.module.js';
+export type { DatabaseOptions } from './database.module.js';
+export { MEMBER_ROLES, MembershipEntity } from './entities/membership.entity.js';
+export type { MemberRole } from './entities/membership.entity.js';
+export { TENANT_PLANS, TENANT_STATUSES, TenantEntity } from './entities/tenant.entity.js';
+export type { TenantPlan, TenantStatus } from './entities/tenant.entity.js';
+export { UserEntity } from './entities/user.entity.js';
+export { quoteIdent, quoteLiteral, SPARE_SCHEMA_PREFIX, TENANT_SCHEMA_PREFIX, tenantContextSql, tenantSchemaName } from './sql.util.js';
+export { beginTenantTransaction, NoTenantContextError, TenantDb } from './tenant-db.js';
+export type { TenantRef } from './tenant-db.js';
+export { LATEST_TENANT_VERSION, TENANT_MIGRATIONS } from './tenant-migrations/index.js';
+export type { TenantMigration } from './tenant-migrations/tenant-migration.js';
+export { createTenantSchemaSql, migrateTenantSchema } from './tenant-migrator.js';
+export type { SchemaMigrationResult } from './tenant-migrator.js';

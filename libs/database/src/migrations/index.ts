@@ -1,0 +1,4 @@
+import { Initial1700000000000 } from './1700000000000-initial.js';
+
+/** Public-schema migrations, in order (TypeORM migrations; listed, not globbed, for ESM). */
+export const PUBLIC_MIGRATIONS = [Initial1700000000000];

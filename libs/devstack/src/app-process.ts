@@ -1,0 +1,65 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stopChild } from './embedded-postgres.js';
+import { StackError } from './stack-error.js';
+
+export type AppName = 'api' | 'worker';
+
+export interface AppProcess {
+  name: AppName;
+  child: ChildProcess;
+  /** The API's port (PORT=0 picks a free one). */
+  port?: number;
+  /** SIGTERM, wait for a graceful exit (SIGKILL after the timeout). */
+  stop(timeoutMs?: number): Promise<void>;
+  /** SIGKILL: the process dies at whatever instruction it is on. */
+  kill(): void;
+  exited: Promise<number | null>;
+}
+
+const distApps = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'apps');
+
+/**
+ * Runs the compiled API or worker (`dist/apps/<name>/src/main.js`) as a child process with
+ * the given environment, and resolves once it is serving (API) or consuming (worker).
+ */
+export function startApp(
+  name: AppName,
+  env: NodeJS.ProcessEnv,
+  options: { silent?: boolean; detached?: boolean; onExit?: (code: number | null, signal: NodeJS.Signals | null) => void } = {},
+): Promise<AppProcess> {
+  const child = fork(join(distApps, name, 'src', 'main.js'), [], {
+    env,
+    detached: options.detached ?? false,
+    stdio: ['ignore', options.silent ? 'ignore' : 'inherit', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+    if (!options.silent) process.stderr.write(chunk);
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      options.onExit?.(code, signal);
+      resolve(code);
+    }),
+  );
+  return new Promise<AppProcess>((resolve, reject) => {
+    const onExit = (code: number | null): void =>
+      reject(new StackError(`the ${name} process exited during start (code ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+    child.once('exit', onExit);
+    child.on('message', (m: { type?: string; port?: number }) => {
+      if (m.type !== 'listening' && m.type !== 'ready') return;
+      child.off('exit', onExit);
+      resolve({
+        name,
+        child,
+        port: m.port,
+        exited,
+        stop: (timeoutMs = 15_000) => stopChild(child, 'SIGTERM', timeoutMs),
+        kill: () => void child.kill('SIGKILL'),
+      });
+    });
+  });
+}

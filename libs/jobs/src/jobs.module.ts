@@ -1,0 +1,22 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { AppConfig } from '../../config/src/index.js';
+import { QUEUE } from './queues.js';
+import { TenantJobsProducer } from './tenant-jobs.producer.js';
+
+/** BullMQ connection, the queues and their producers (shared by api, worker and cli). */
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+        prefix: `${config.REDIS_PREFIX}:bull`,
+      }),
+    }),
+    BullModule.registerQueue({ name: QUEUE.tenantProvisioning }),
+  ],
+  providers: [TenantJobsProducer],
+  exports: [BullModule, TenantJobsProducer],
+})
+export class JobsModule {}

@@ -1,0 +1,23 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import type { Permission } from './permissions.js';
+
+export const PERMISSIONS_KEY = 'tenantry:permissions';
+export const ACCESS_KEY = 'tenantry:access';
+export type AccessLevel = 'public' | 'authenticated' | 'permissions';
+
+/** No authentication at all (health, docs, login, register, webhooks). */
+export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(ACCESS_KEY, 'public' satisfies AccessLevel);
+
+/** Any authenticated caller; the handler itself scopes what they see. */
+export const Authenticated = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(SetMetadata(ACCESS_KEY, 'authenticated' satisfies AccessLevel), ApiBearerAuth('bearer'), ApiSecurity('api-key'));
+
+/** The caller needs every one of these permissions in the tenant the request resolves to. */
+export const RequirePermissions = (...permissions: Permission[]): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    SetMetadata(ACCESS_KEY, 'permissions' satisfies AccessLevel),
+    SetMetadata(PERMISSIONS_KEY, permissions),
+    ApiBearerAuth('bearer'),
+    ApiSecurity('api-key'),
+  );

@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { JobsModule } from '../../jobs/src/index.js';
+import { ProvisioningService } from './provisioning/provisioning.service.js';
+import { TenantProvisioningProcessor } from './provisioning/tenant-provisioning.processor.js';
+import { TenantSchemaUpgrader } from './provisioning/tenant-schema-upgrader.js';
+import { TenantAccessGuard } from './tenant-access.guard.js';
+import { TenantContext } from './tenant-context.js';
+import { TenantDirectory } from './tenant-directory.js';
+import { TenantEvents } from './tenant-events.js';
+import { TenantTransactionInterceptor } from './tenant-transaction.interceptor.js';
+import { TenantsController } from './tenants.controller.js';
+import { TenantsRepository } from './tenants.repository.js';
+import { TenantsService } from './tenants.service.js';
+
+/** Tenants over HTTP: CRUD and lifecycle, resolution, access, the request unit of work. */
+@Module({
+  imports: [JobsModule],
+  controllers: [TenantsController],
+  providers: [
+    TenantsService,
+    TenantsRepository,
+    TenantDirectory,
+    TenantEvents,
+    TenantAccessGuard,
+    TenantContext,
+    TenantTransactionInterceptor,
+  ],
+  exports: [TenantAccessGuard, TenantContext, TenantDirectory, TenantTransactionInterceptor, TenantsService, TenantsRepository, JobsModule],
+})
+export class TenancyModule {}
+
+/** Tenants in the worker: provisioning, the warm schema pool, schema upgrades at start. */
+@Module({
+  imports: [JobsModule],
+  providers: [ProvisioningService, TenantSchemaUpgrader, TenantProvisioningProcessor, TenantEvents],
+  exports: [ProvisioningService, TenantSchemaUpgrader],
+})
+export class TenancyWorkerModule {}

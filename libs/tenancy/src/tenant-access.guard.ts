@@ -1,0 +1,92 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { ClsService } from 'nestjs-cls';
+import { AppConfig } from '../../config/src/index.js';
+import { CTX_TENANT_ID, DomainError, Forbidden, NotFound, ValidationFailed } from '../../common/src/index.js';
+import type { AuthUser } from '../../identity/src/index.js';
+import { ACCESS_KEY, type AccessContext, type AccessLevel } from '../../rbac/src/index.js';
+import { CTX_TENANT } from './tenant-context.js';
+import { TenantDirectory } from './tenant-directory.js';
+import { tenantCandidate } from './tenant-resolution.js';
+import { isUuid, type TenantRow } from './tenants.repository.js';
+
+export const TENANT_SCOPED_KEY = 'tenantry:tenant-scoped';
+
+export type TenantRequest = FastifyRequest & { user?: AuthUser; access?: AccessContext; tenant?: TenantRow };
+
+export class TenantNotReady extends DomainError {
+  constructor(tenant: TenantRow) {
+    super('conflict', 'tenant_not_ready', `tenant_not_ready: tenant '${tenant.slug}' is ${tenant.status}`, { status: tenant.status });
+  }
+}
+
+export class TenantSuspended extends DomainError {
+  constructor(tenant: TenantRow) {
+    super('forbidden', 'tenant_suspended', `Tenant '${tenant.slug}' is suspended`);
+  }
+}
+
+/**
+ * Resolves the tenant of a request and the caller's access to it. Tenant-scoped routes
+ * (/api/v1/...) resolve it from headers, subdomain or path and need the tenant active;
+ * management routes (/api/tenants/{tenant}) take it from the path parameter.
+ */
+@Injectable()
+export class TenantAccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly directory: TenantDirectory,
+    private readonly config: AppConfig,
+    private readonly cls: ClsService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_KEY, targets) === 'public') return true;
+    const req = context.switchToHttp().getRequest<TenantRequest>();
+    const scoped = this.reflector.getAllAndOverride<boolean | undefined>(TENANT_SCOPED_KEY, targets) === true;
+    let key: string | undefined;
+    if (scoped) {
+      const candidate = tenantCandidate(req.raw, this.config.BASE_DOMAIN);
+      if (!candidate) {
+        throw new ValidationFailed(
+          'No tenant in this request: send X-Tenant-ID or X-Tenant-Slug, call <slug>.BASE_DOMAIN, or use /api/v1/{slug}/...',
+        );
+      }
+      key = candidate.key;
+    } else {
+      key = (req.params as Record<string, string | undefined> | undefined)?.tenant;
+      if (key === undefined) return true;
+    }
+    if (!isUuid(key) && !/^[a-z0-9-]{1,64}$/.test(key)) throw new NotFound('Tenant', key.slice(0, 64));
+    const tenant = await this.directory.find(key);
+    if (!tenant) throw new NotFound('Tenant', key);
+    const user = req.user;
+    if (!user) throw new Forbidden('Authentication required');
+    const access = await this.accessFor(tenant, user);
+    if (scoped) {
+      if (tenant.status === 'suspended') throw new TenantSuspended(tenant);
+      if (tenant.status !== 'active') throw new TenantNotReady(tenant);
+    }
+    req.access = access;
+    req.tenant = tenant;
+    this.cls.set(CTX_TENANT_ID, tenant.id);
+    this.cls.set(CTX_TENANT, tenant);
+    return true;
+  }
+
+  /** Members act with their role; platform admins and owners/admins of an ancestor tenant are elevated. */
+  private async accessFor(tenant: TenantRow, user: AuthUser): Promise<AccessContext> {
+    if (user.isPlatformAdmin) return { tenantId: tenant.id, role: null, elevated: true };
+    const role = await this.directory.roleOf(tenant.id, user.id);
+    if (role) return { tenantId: tenant.id, role, elevated: false };
+    let parentId = tenant.parent_id;
+    for (let depth = 0; parentId && depth < 16; depth++) {
+      const parentRole = await this.directory.roleOf(parentId, user.id);
+      if (parentRole === 'owner' || parentRole === 'admin') return { tenantId: tenant.id, role: null, elevated: true };
+      parentId = (await this.directory.find(parentId))?.parent_id ?? null;
+    }
+    throw new Forbidden(`You are not a member of tenant '${tenant.slug}'`, 'not_a_member');
+  }
+}

@@ -1,0 +1,93 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { AppConfig } from '../../config/src/index.js';
+import type { MemberRole } from '../../database/src/index.js';
+import { REDIS } from '../../jobs/src/index.js';
+import { tenantEventsChannel, type TenantChanged } from './tenant-events.js';
+import { TenantsRepository, type TenantRow } from './tenants.repository.js';
+
+interface Entry<T> {
+  value: T;
+  expires: number;
+}
+
+const MAX_ENTRIES = 50_000;
+
+/**
+ * Short-lived, per-process cache of tenants (by id and slug) and of membership roles,
+ * in front of `public.tenants` and `public.memberships`. Every process subscribes to the
+ * tenant-changed channel and drops what changed at once; the TTL bounds staleness
+ * should a message be lost (and the cache is cleared on every reconnect).
+ */
+@Injectable()
+export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(TenantDirectory.name);
+  private readonly tenants = new Map<string, Entry<TenantRow | null>>();
+  private readonly roles = new Map<string, Entry<MemberRole | null>>();
+  private subscriber?: Redis;
+
+  constructor(
+    private readonly repo: TenantsRepository,
+    private readonly config: AppConfig,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const subscriber = this.redis.duplicate();
+    this.subscriber = subscriber;
+    subscriber.on('message', (_channel: string, message: string) => {
+      try {
+        this.forget(JSON.parse(message) as TenantChanged);
+      } catch {
+        this.clear();
+      }
+    });
+    subscriber.on('ready', () => this.clear());
+    subscriber.on('error', (err: Error) => this.logger.warn(`tenant-changed subscription: ${err.message}`));
+    await subscriber.subscribe(tenantEventsChannel(this.config));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.subscriber?.quit().catch(() => undefined);
+  }
+
+  /** A tenant by uuid or slug (null: no such tenant). */
+  async find(key: string): Promise<TenantRow | null> {
+    const hit = this.tenants.get(key);
+    if (hit && hit.expires > Date.now()) return hit.value;
+    const row = await this.repo.findByKey(key);
+    this.put(this.tenants, key, row);
+    if (row) {
+      this.put(this.tenants, row.id, row);
+      this.put(this.tenants, row.slug, row);
+    }
+    return row;
+  }
+
+  async roleOf(tenantId: string, userId: string): Promise<MemberRole | null> {
+    const key = `${tenantId}:${userId}`;
+    const hit = this.roles.get(key);
+    if (hit && hit.expires > Date.now()) return hit.value;
+    const role = await this.repo.roleOf(tenantId, userId);
+    this.put(this.roles, key, role);
+    return role;
+  }
+
+  forget(event: TenantChanged): void {
+    const known = this.tenants.get(event.id)?.value;
+    this.tenants.delete(event.id);
+    if (event.slug) this.tenants.delete(event.slug);
+    if (known) this.tenants.delete(known.slug);
+    for (const key of this.roles.keys()) if (key.startsWith(`${event.id}:`)) this.roles.delete(key);
+  }
+
+  clear(): void {
+    this.tenants.clear();
+    this.roles.clear();
+  }
+
+  private put<T>(map: Map<string, Entry<T>>, key: string, value: T): void {
+    if (map.size >= MAX_ENTRIES) map.clear();
+    map.set(key, { value, expires: Date.now() + this.config.TENANT_CACHE_TTL_MS });
+  }
+}

@@ -1,0 +1,30 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { AppConfig } from '../../config/src/index.js';
+import { REDIS } from '../../jobs/src/index.js';
+
+export interface TenantChanged {
+  id: string;
+  slug?: string;
+  status?: string;
+}
+
+export function tenantEventsChannel(config: AppConfig): string {
+  return `${config.REDIS_PREFIX}:tenant-changed`;
+}
+
+/**
+ * Tells every API process that a tenant (or its memberships) changed, so their caches
+ * drop it at once. Published after the change is committed.
+ */
+@Injectable()
+export class TenantEvents {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly config: AppConfig,
+  ) {}
+
+  async changed(event: TenantChanged): Promise<void> {
+    await this.redis.publish(tenantEventsChannel(this.config), JSON.stringify(event));
+  }
+}

@@ -1,0 +1,20 @@
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { ApiHeader, ApiResponse } from '@nestjs/swagger';
+import { TENANT_SCOPED_KEY } from './tenant-access.guard.js';
+import { TenantTransactionInterceptor } from './tenant-transaction.interceptor.js';
+
+/**
+ * A controller whose routes act inside one tenant: the tenant is resolved from
+ * X-Tenant-ID / X-Tenant-Slug, the subdomain or `/api/v1/{slug}/...`, must be active,
+ * and each handler runs in that tenant's unit of work.
+ */
+export const TenantScoped = (): ClassDecorator =>
+  applyDecorators(
+    SetMetadata(TENANT_SCOPED_KEY, true),
+    UseInterceptors(TenantTransactionInterceptor),
+    ApiHeader({ name: 'X-Tenant-ID', required: false, description: 'tenant uuid (or use X-Tenant-Slug, the subdomain, or /api/v1/{slug}/...)' }),
+    ApiHeader({ name: 'X-Tenant-Slug', required: false }),
+    ApiResponse({ status: 403, description: 'not a member, or the tenant is suspended' }),
+    ApiResponse({ status: 404, description: 'unknown tenant' }),
+    ApiResponse({ status: 409, description: 'tenant_not_ready: still provisioning (or failed)' }),
+  );

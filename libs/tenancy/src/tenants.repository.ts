@@ -1,0 +1,159 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { MemberRole, TenantPlan, TenantStatus } from '../../database/src/index.js';
+
+/** A tenant row as the API shows it (snake_case, with member_count). */
+export interface TenantRow {
+  id: string;
+  slug: string;
+  name: string;
+  schema_name: string;
+  plan: TenantPlan;
+  settings: Record<string, unknown>;
+  status: TenantStatus;
+  is_active: boolean;
+  parent_id: string | null;
+  owner_id: string;
+  max_members: number;
+  max_api_keys: number;
+  schema_version: number;
+  last_error: string | null;
+  created_at: Date;
+  updated_at: Date;
+  suspended_at: Date | null;
+  member_count: number;
+}
+
+export interface NewTenant {
+  slug: string;
+  name: string;
+  schemaName: string;
+  plan: TenantPlan;
+  settings: Record<string, unknown>;
+  parentId: string | null;
+  ownerId: string;
+}
+
+export interface TenantFilter {
+  plan?: TenantPlan;
+  isActive?: boolean;
+  status?: TenantStatus;
+  parentId?: string;
+}
+
+const COLUMNS = `t.id, t.slug, t.name, t.schema_name, t.plan, t.settings, t.status, t.is_active, t.parent_id, t.owner_id,
+  t.max_members, t.max_api_keys, t.schema_version, t.last_error, t.created_at, t.updated_at, t.suspended_at,
+  (SELECT count(*) FROM public.memberships m WHERE m.tenant_id = t.id)::int AS member_count`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: string): boolean => UUID.test(value);
+
+@Injectable()
+export class TenantsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Inserts the tenant and its owner's membership in one statement. Returns null when
+   * the slug is taken or a schema of that name still exists (slugs are never reused
+   * while their schema exists).
+   */
+  async create(t: NewTenant): Promise<TenantRow | null> {
+    const rows = (await this.dataSource.query(
+      `WITH inserted AS (
+         INSERT INTO public.tenants (slug, name, schema_name, plan, settings, parent_id, owner_id)
+         SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::uuid, $7::uuid
+          WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3::text)
+         ON CONFLICT DO NOTHING
+         RETURNING *
+       ), owner AS (
+         INSERT INTO public.memberships (tenant_id, user_id, role) SELECT id, owner_id, 'owner' FROM inserted
+       )
+       SELECT t.*, 1 AS member_count FROM inserted t`,
+      [t.slug, t.name, t.schemaName, t.plan, JSON.stringify(t.settings), t.parentId, t.ownerId],
+    )) as TenantRow[];
+    return rows[0] ?? null;
+  }
+
+  async findByKey(key: string): Promise<TenantRow | null> {
+    const rows = (await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM public.tenants t WHERE ${isUuid(key) ? 't.id = $1::uuid' : 't.slug = $1'}`,
+      [key],
+    )) as TenantRow[];
+    return rows[0] ?? null;
+  }
+
+  /** Tenants the user may see: their memberships, and everything below a tenant they administer. */
+  async listVisible(userId: string | null, filter: TenantFilter, skip: number, limit: number): Promise<{ rows: TenantRow[]; total: number }> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    if (userId !== null) {
+      params.push(userId);
+      where.push(`t.id IN (
+        WITH RECURSIVE administered AS (
+          SELECT tenant_id AS id FROM public.memberships WHERE user_id = $1 AND role IN ('owner', 'admin')
+          UNION SELECT c.id FROM public.tenants c JOIN administered a ON c.parent_id = a.id
+        )
+        SELECT id FROM administered UNION SELECT tenant_id FROM public.memberships WHERE user_id = $1)`);
+    }
+    if (filter.plan) where.push(`t.plan = $${params.push(filter.plan)}`);
+    if (filter.isActive !== undefined) where.push(`t.is_active = $${params.push(filter.isActive)}`);
+    if (filter.status) where.push(`t.status = $${params.push(filter.status)}`);
+    if (filter.parentId) where.push(`t.parent_id = $${params.push(filter.parentId)}`);
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const [countRows, rows] = await Promise.all([
+      this.dataSource.query(`SELECT count(*)::int AS total FROM public.tenants t ${clause}`, params) as Promise<Array<{ total: number }>>,
+      this.dataSource.query(
+        `SELECT ${COLUMNS} FROM public.tenants t ${clause} ORDER BY t.created_at, t.id OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+        [...params, skip, limit],
+      ) as Promise<TenantRow[]>,
+    ]);
+    return { rows, total: countRows[0]?.total ?? 0 };
+  }
+
+  async update(
+    id: string,
+    patch: { name?: string; plan?: TenantPlan; settings?: Record<string, unknown>; maxMembers?: number; maxApiKeys?: number },
+  ): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE public.tenants SET
+         name = coalesce($2, name), plan = coalesce($3, plan), settings = coalesce($4::jsonb, settings),
+         max_members = coalesce($5, max_members), max_api_keys = coalesce($6, max_api_keys), updated_at = now()
+       WHERE id = $1`,
+      [id, patch.name ?? null, patch.plan ?? null, patch.settings ? JSON.stringify(patch.settings) : null, patch.maxMembers ?? null, patch.maxApiKeys ?? null],
+    );
+  }
+
+  async suspend(id: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE public.tenants SET status = 'suspended', is_active = false, suspended_at = coalesce(suspended_at, now()), updated_at = now()
+        WHERE id = $1`,
+      [id],
+    );
+  }
+
+  /** Back to active when its schema is provisioned, else back to provisioning. Returns the new status. */
+  async reactivate(id: string): Promise<TenantStatus> {
+    const rows = (await this.dataSource.query(
+      `UPDATE public.tenants SET is_active = true, suspended_at = NULL, updated_at = now(),
+              status = CASE WHEN schema_version > 0 THEN 'active' ELSE 'provisioning' END
+        WHERE id = $1 RETURNING status`,
+      [id],
+    )) as [Array<{ status: TenantStatus }>, number];
+    return rows[0][0]?.status ?? 'provisioning';
+  }
+
+  async markProvisioningAgain(id: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE public.tenants SET status = 'provisioning', last_error = NULL, updated_at = now() WHERE id = $1 AND status = 'failed'`,
+      [id],
+    );
+  }
+
+  async roleOf(tenantId: string, userId: string): Promise<MemberRole | null> {
+    const rows = (await this.dataSource.query(`SELECT role FROM public.memberships WHERE tenant_id = $1 AND user_id = $2`, [
+      tenantId,
+      userId,
+    ])) as Array<{ role: MemberRole }>;
+    return rows[0]?.role ?? null;
+  }
+}
