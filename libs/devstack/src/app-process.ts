@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from './embedded-postgres.js';
@@ -18,7 +19,16 @@ export interface AppProcess {
   exited: Promise<number | null>;
 }
 
-const distApps = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'apps');
+/** dist/apps of this checkout, whether this file runs compiled (dist/libs/...) or from source (libs/...). */
+function distApps(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new StackError('cannot find the project root');
+    dir = parent;
+  }
+  return join(dir, 'dist', 'apps');
+}
 
 /**
  * Runs the compiled API or worker (`dist/apps/<name>/src/main.js`) as a child process with
@@ -29,7 +39,7 @@ export function startApp(
   env: NodeJS.ProcessEnv,
   options: { silent?: boolean; detached?: boolean; onExit?: (code: number | null, signal: NodeJS.Signals | null) => void } = {},
 ): Promise<AppProcess> {
-  const child = fork(join(distApps, name, 'src', 'main.js'), [], {
+  const child = fork(join(distApps(), name, 'src', 'main.js'), [], {
     env,
     detached: options.detached ?? false,
     stdio: ['ignore', options.silent ? 'ignore' : 'inherit', 'pipe', 'ipc'],

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { type AppProcess, startApp } from '../../libs/devstack/src/index.js';
+
+export const TEST_JWT_SECRET = 'tenantry-test-jwt-secret-0123456789-abcdefghijklmnop';
+export const TEST_BASE_DOMAIN = 'tenantry.test';
+
+/** What test files get from the global setup (inject('stack')). */
+export interface StackInfo {
+  apiUrl: string;
+  databaseUrl: string;
+  /** The server's maintenance database URL, for creating more databases. */
+  serverUrl: string;
+  redisUrl: string;
+  dataDir: string;
+  env: Record<string, string>;
+}
+
+export interface Stack {
+  info: StackInfo;
+  api?: AppProcess;
+  worker?: AppProcess;
+  stop(): Promise<void>;
+}
+
+/** Creates a database on the server and returns its URL. */
+export async function createDatabase(serverUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export interface StackOptions {
+  databaseUrl: string;
+  serverUrl: string;
+  redisUrl: string;
+  dataDir: string;
+  /** Extra environment for both processes (e.g. DB_POOL_SIZE, FAILPOINTS). */
+  env?: Record<string, string>;
+  /** Extra environment for the worker only. */
+  workerEnv?: Record<string, string>;
+  api?: boolean;
+  worker?: boolean;
+  /** Defaults to a fresh prefix, so this stack's queues and channels are its own. */
+  redisPrefix?: string;
+}
+
+/** Starts an API and/or a worker process against the given servers. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    NODE_ENV: 'test',
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: options.redisUrl,
+    REDIS_PREFIX: options.redisPrefix ?? `t${randomBytes(4).toString('hex')}`,
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATA_DIR: options.dataDir,
+    BASE_DOMAIN: TEST_BASE_DOMAIN,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    WARM_POOL_SIZE: '3',
+    ...options.env,
+  };
+  const silent = !process.env.TEST_LOG_LEVEL;
+  const started: AppProcess[] = [];
+  const launch = async (name: 'api' | 'worker', appEnv: Record<string, string>) => {
+    const app = await startApp(name, appEnv, { silent });
+    started.push(app);
+    return app;
+  };
+  let api: AppProcess | undefined;
+  let worker: AppProcess | undefined;
+  try {
+    [api, worker] = await Promise.all([
+      options.api === false ? undefined : launch('api', env),
+      options.worker === false ? undefined : launch('worker', { ...env, ...options.workerEnv }),
+    ]);
+  } catch (error) {
+    await Promise.all(started.map((app) => app.stop()));
+    throw error;
+  }
+  return {
+    info: {
+      apiUrl: api ? `http://127.0.0.1:${api.port}` : '',
+      databaseUrl: options.databaseUrl,
+      serverUrl: options.serverUrl,
+      redisUrl: options.redisUrl,
+      dataDir: options.dataDir,
+      env,
+    },
+    api,
+    worker,
+    async stop() {
+      await Promise.all([api?.stop(), worker?.stop()]);
+    },
+  };
+}
