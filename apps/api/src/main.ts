@@ -22,7 +22,7 @@ if (undeclared.length > 0) {
 
 const adapter = new FastifyAdapter({
   loggerInstance: logger,
-  logController: new LogController({ disableRequestLogging: true }),
+  logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'req_id' }),
   bodyLimit: config.BODY_LIMIT_BYTES,
   genReqId,
   rewriteUrl: rewriteTenantPath,
@@ -40,8 +40,8 @@ app.enableShutdownHooks();
 const fastify = app.getHttpAdapter().getInstance();
 fastify.addHook('onResponse', (request, reply, done) => {
   const req = request as TenantRequest;
-  request.log.info(
-    { tenant_id: req.tenant?.id, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+  logger.info(
+    { req_id: request.id, tenant_id: req.tenant?.id, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
     'request',
   );
   done();

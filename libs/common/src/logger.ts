@@ -14,11 +14,14 @@ export function createLogger(level: string, name: string): Logger {
     level,
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
-    mixin() {
+    mixin(merge: object) {
       const cls = ClsServiceManager.getClsService();
       if (!cls.isActive()) return {};
+      const extra: Record<string, string> = {};
+      if (!('req_id' in merge)) extra.req_id = cls.getId();
       const tenantId = cls.get<string | undefined>(CTX_TENANT_ID);
-      return tenantId ? { req_id: cls.getId(), tenant_id: tenantId } : { req_id: cls.getId() };
+      if (tenantId && !('tenant_id' in merge)) extra.tenant_id = tenantId;
+      return extra;
     },
   });
 }

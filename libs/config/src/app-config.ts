@@ -173,7 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: false });
   if (errors.length > 0) {
-    const parts = errors.map((e) => `${e.property}=${JSON.stringify(e.value)} (${Object.values(e.constraints ?? {}).join('; ')})`);
+    const parts = errors.map((e) => `${e.property}=${JSON.stringify(raw[e.property] ?? e.value)} (${Object.values(e.constraints ?? {}).join('; ')})`);
     throw new ConfigError(`invalid configuration: ${parts.join(', ')}`);
   }
   const runtime = readRuntime(config.DATA_DIR);
