@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
-import { AllExceptionsFilter, createLogger, createValidationPipe, PinoNestLogger } from '../../../libs/common/src/index.js';
+import { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { AllExceptionsFilter, createLogger, createValidationPipe, errorBody, PinoNestLogger } from '../../../libs/common/src/index.js';
 import { loadConfigOrExit } from '../../../libs/config/src/index.js';
 import { collectControllers, findUndeclaredRoutes } from '../../../libs/rbac/src/index.js';
 import { rewriteTenantPath, type TenantRequest } from '../../../libs/tenancy/src/index.js';
@@ -28,6 +28,11 @@ const adapter = new FastifyAdapter({
   rewriteUrl: rewriteTenantPath,
   trustProxy: true,
   return503OnClosing: true,
+  // Errors Fastify raises before routing (bad URL encoding, over-long parameters) get our shape too.
+  frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+    const body = errorBody(error.statusCode ?? 400, error.statusCode === 414 ? 'URI too long' : 'Malformed request URL', error.code?.toLowerCase());
+    void reply.status(body.statusCode).send(body);
+  },
 });
 const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
   logger: new PinoNestLogger(logger),
@@ -38,6 +43,10 @@ app.useGlobalFilters(new AllExceptionsFilter(logger));
 app.enableShutdownHooks();
 
 const fastify = app.getHttpAdapter().getInstance();
+fastify.addHook('onRequest', (request, reply, done) => {
+  void reply.header('x-request-id', request.id);
+  done();
+});
 fastify.addHook('onResponse', (request, reply, done) => {
   const req = request as TenantRequest;
   logger.info(

@@ -1,4 +1,5 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidateIf } from 'class-validator';
 import { ValidationFailed } from './domain-error.js';
 
 function flatten(errors: ValidationError[], prefix = ''): Array<{ field: string; message: string }> {
@@ -9,9 +10,27 @@ function flatten(errors: ValidationError[], prefix = ''): Array<{ field: string;
   });
 }
 
+/**
+ * A field that may be left out but, when present, must be valid: unlike @IsOptional(),
+ * an explicit `null` is validated (and so refused) instead of silently ignored.
+ */
+export const Optional = (): PropertyDecorator => ValidateIf((_object: object, value: unknown) => value !== undefined);
+
+/** Body DTOs must arrive as JSON objects: `null`, arrays and scalars are a 400, never a no-op. */
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) {
+      if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new ValidationFailed('The request body must be a JSON object', [{ field: 'body', message: 'must be a JSON object' }]);
+      }
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Strict input validation: unknown fields and wrong types are a 400 naming every failing field. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

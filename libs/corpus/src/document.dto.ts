@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsObject, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { PageQueryDto } from '../../common/src/index.js';
+import { Optional, PageQueryDto } from '../../common/src/index.js';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 export const MAX_CONTENT_CHARS = 1_000_000;
@@ -12,25 +12,25 @@ export class CreateDocumentDto {
   title: string;
 
   @ApiPropertyOptional({ maxLength: MAX_CONTENT_CHARS, default: '' })
-  @IsOptional() @IsString() @MaxLength(MAX_CONTENT_CHARS)
+  @Optional() @IsString() @MaxLength(MAX_CONTENT_CHARS)
   content?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @IsOptional() @IsObject()
+  @Optional() @IsObject()
   metadata?: Record<string, unknown>;
 }
 
 export class UpdateDocumentDto {
   @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(500)
+  @Optional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(500)
   title?: string;
 
   @ApiPropertyOptional({ maxLength: MAX_CONTENT_CHARS })
-  @IsOptional() @IsString() @MaxLength(MAX_CONTENT_CHARS)
+  @Optional() @IsString() @MaxLength(MAX_CONTENT_CHARS)
   content?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'replaces the metadata' })
-  @IsOptional() @IsObject()
+  @Optional() @IsObject()
   metadata?: Record<string, unknown>;
 }
 

@@ -2,7 +2,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../../config/src/index.js';
-import { Conflict, NotFound, Unauthorized } from '../../common/src/index.js';
+import { Conflict, Unauthorized } from '../../common/src/index.js';
 import type { UserEntity } from '../../database/src/index.js';
 import type { JwtClaims } from './auth-user.js';
 import type { MeDto, RegisterDto, RegisterResponseDto, TokenDto, UserDto } from './auth.dto.js';
@@ -52,7 +52,7 @@ export class AuthService {
 
   async me(userId: string): Promise<MeDto> {
     const user = await this.users.findById(userId);
-    if (!user) throw new NotFound('User', userId);
+    if (!user) throw new Unauthorized('The user of this token no longer exists');
     return { user: toUserDto(user), memberships: await this.users.memberships(userId) };
   }
 

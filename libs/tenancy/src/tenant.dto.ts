@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { PageQueryDto } from '../../common/src/index.js';
+import { Optional, PageQueryDto } from '../../common/src/index.js';
 import { TENANT_PLANS, TENANT_STATUSES, type TenantPlan, type TenantStatus } from '../../database/src/index.js';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
@@ -16,41 +16,41 @@ export class CreateTenantDto {
   slug: string;
 
   @ApiPropertyOptional({ enum: TENANT_PLANS, default: 'starter' })
-  @IsOptional() @IsIn(TENANT_PLANS)
+  @Optional() @IsIn(TENANT_PLANS)
   plan?: TenantPlan;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'free-form JSON object, at most 64 KiB; known keys are validated' })
-  @IsOptional() @IsObject()
+  @Optional() @IsObject()
   settings?: Record<string, unknown>;
 
   @ApiPropertyOptional({ description: 'parent tenant (uuid or slug); needs tenants:create-child on it' })
-  @IsOptional() @IsString() @MaxLength(64)
+  @Optional() @IsString() @MaxLength(64)
   parent_id?: string;
 
   @ApiPropertyOptional({ deprecated: true, description: 'camelCase alias of parent_id' })
-  @IsOptional() @IsString() @MaxLength(64)
+  @Optional() @IsString() @MaxLength(64)
   parentId?: string;
 }
 
 export class UpdateTenantDto {
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(200)
+  @Optional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional({ enum: TENANT_PLANS })
-  @IsOptional() @IsIn(TENANT_PLANS)
+  @Optional() @IsIn(TENANT_PLANS)
   plan?: TenantPlan;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'JSON merge patch (RFC 7396) onto the current settings' })
-  @IsOptional() @IsObject()
+  @Optional() @IsObject()
   settings?: Record<string, unknown>;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100000 })
-  @IsOptional() @IsInt() @Min(1) @Max(100_000)
+  @Optional() @IsInt() @Min(1) @Max(100_000)
   max_members?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 100000 })
-  @IsOptional() @IsInt() @Min(0) @Max(100_000)
+  @Optional() @IsInt() @Min(0) @Max(100_000)
   max_api_keys?: number;
 }
 

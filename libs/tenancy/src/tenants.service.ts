@@ -52,6 +52,9 @@ export class TenantsService {
     const settings = dto.settings ?? {};
     const settingIssues = settingsProblems(settings);
     if (settingIssues.length > 0) throw new ValidationFailed('invalid settings', settingIssues);
+    if (dto.parent_id !== undefined && dto.parentId !== undefined && dto.parent_id !== dto.parentId) {
+      throw new ValidationFailed('parent_id and parentId disagree; send one of them', [{ field: 'parentId', message: 'differs from parent_id' }]);
+    }
     const parentKey = dto.parent_id ?? dto.parentId;
     let parentId: string | null = null;
     if (parentKey) {
