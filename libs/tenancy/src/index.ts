@@ -3,8 +3,8 @@
 // A tenant-scoped handler never runs without a resolved, active tenant it may access.
 export { ProvisioningService } from './provisioning/provisioning.service.js';
 export type { ProvisionOutcome } from './provisioning/provisioning.service.js';
-export { TenantSchemaUpgrader } from './provisioning/tenant-schema-upgrader.js';
-export type { UpgradeResult } from './provisioning/tenant-schema-upgrader.js';
+export { DEFAULT_UPGRADE_CONCURRENCY, TenantSchemaUpgrader } from './provisioning/tenant-schema-upgrader.js';
+export type { UpgradeOptions, UpgradeReport, UpgradeResult, UpgradeStatus } from './provisioning/tenant-schema-upgrader.js';
 export { slugProblem, SLUG_PATTERN } from './slug.util.js';
 export { TenantAccessGuard, TenantNotReady, TenantSuspended } from './tenant-access.guard.js';
 export type { TenantRequest } from './tenant-access.guard.js';
@@ -14,7 +14,8 @@ export { tenantEventsChannel } from './tenant-events.js';
 export { rewriteTenantPath, tenantCandidate } from './tenant-resolution.js';
 export { TenantScoped } from './tenant-scoped.decorator.js';
 export { TenantTransactionInterceptor } from './tenant-transaction.interceptor.js';
-export { TenancyModule, TenancyWorkerModule } from './tenancy.module.js';
+export { TenancyCoreModule, TenancyModule, TenancyWorkerModule } from './tenancy.module.js';
+export { CreateTenantDto, TenantDto } from './tenant.dto.js';
 export { TenantsRepository } from './tenants.repository.js';
 export type { TenantRow } from './tenants.repository.js';
 export { TenantsService, toTenantDto } from './tenants.service.js';

@@ -36,3 +36,15 @@ export class TenancyModule {}
   exports: [ProvisioningService, TenantSchemaUpgrader],
 })
 export class TenancyWorkerModule {}
+
+/**
+ * Tenants without HTTP and without queue processors, for the admin CLI: CRUD and
+ * lifecycle (the API's services, so the same rules apply) and on-demand schema upgrades.
+ * It enqueues jobs (provisioning) but never consumes them.
+ */
+@Module({
+  imports: [JobsModule],
+  providers: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader],
+  exports: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader],
+})
+export class TenancyCoreModule {}

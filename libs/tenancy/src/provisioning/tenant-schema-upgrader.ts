@@ -1,21 +1,73 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { DomainError, NotFound } from '../../../common/src/index.js';
 import { LATEST_TENANT_VERSION, migrateTenantSchema, TenantDb } from '../../../database/src/index.js';
+import { isUuid } from '../tenants.repository.js';
+
+/** `pending`: a dry run's "would migrate"; `skipped`: not tried because a canary failed. */
+export type UpgradeStatus = 'ok' | 'failed' | 'pending' | 'skipped';
 
 export interface UpgradeResult {
   slug: string;
   fromVersion: number;
   toVersion: number;
-  status: 'ok' | 'failed';
+  status: UpgradeStatus;
   ms: number;
   error?: string;
 }
 
+export interface UpgradeOptions {
+  /** Tenants migrated at once (each holds one pooled connection). Default 4. */
+  concurrency?: number;
+  /** Only this tenant (slug or id); an unknown one is a NotFound. */
+  tenant?: string;
+  /** List the tenants that are behind; change nothing. */
+  dryRun?: boolean;
+  /** Migrate the first N tenants first; if any of them fails, the rest are skipped. Default 0 (no canaries). */
+  canary?: number;
+}
+
+export interface UpgradeReport {
+  /** Tenants that were behind when the run started. */
+  pending: number;
+  migrated: number;
+  failed: number;
+  skipped: number;
+  dryRun: boolean;
+  results: UpgradeResult[];
+}
+
+interface BehindTenant {
+  id: string;
+  slug: string;
+  schema_name: string;
+  schema_version: number;
+  status: string;
+}
+
+export const DEFAULT_UPGRADE_CONCURRENCY = 4;
+
+/** Runs fn over items with at most `limit` in flight; fn must not throw. Results keep the input order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  return results;
+}
+
 /**
  * Brings every tenant schema that is behind to the latest tenant migration: one query
- * finds them (an index on schema_version), each is migrated in its own transaction with
- * its own advisory lock, and one failure never stops the others. The worker runs it at
- * start, so adding a tenant migration never strands existing tenants.
+ * finds them (an index on schema_version), they are migrated with bounded concurrency,
+ * each in its own transaction under its own advisory lock (migrateTenantSchema), and one
+ * failure never stops the others. A crash loses nothing: a tenant is either migrated and
+ * marked, or untouched and found again by the next run. The worker runs it at start; the
+ * CLI (`tenantry tenants migrate`) runs it on demand with options.
  */
 @Injectable()
 export class TenantSchemaUpgrader {
@@ -26,29 +78,76 @@ export class TenantSchemaUpgrader {
     private readonly tenantDb: TenantDb,
   ) {}
 
+  /** Every tenant behind, default concurrency (the worker at start). */
   async upgradeAll(): Promise<UpgradeResult[]> {
-    const behind = (await this.dataSource.query(
-      `SELECT id, slug, schema_name FROM public.tenants
-        WHERE schema_version < $1 AND status IN ('active', 'suspended') ORDER BY created_at`,
-      [LATEST_TENANT_VERSION],
-    )) as Array<{ id: string; slug: string; schema_name: string }>;
-    const results: UpgradeResult[] = [];
-    for (const t of behind) {
-      const started = performance.now();
-      try {
-        const r = await this.tenantDb.run({ id: t.id, schemaName: t.schema_name }, async (manager) => {
-          const res = await migrateTenantSchema(manager.queryRunner!, t.schema_name);
-          await manager.query(`UPDATE public.tenants SET schema_version = $2, updated_at = now() WHERE id = $1`, [t.id, res.toVersion]);
-          return res;
-        });
-        results.push({ slug: t.slug, ...r, status: 'ok', ms: Math.round(performance.now() - started) });
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        this.logger.error(`tenant ${t.slug}: migration failed: ${message}`);
-        results.push({ slug: t.slug, fromVersion: -1, toVersion: -1, status: 'failed', ms: Math.round(performance.now() - started), error: message });
-      }
+    return (await this.upgrade()).results;
+  }
+
+  async upgrade(options: UpgradeOptions = {}): Promise<UpgradeReport> {
+    const concurrency = options.concurrency ?? DEFAULT_UPGRADE_CONCURRENCY;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+    const behind = options.tenant === undefined ? await this.findBehind() : await this.findOneBehind(options.tenant);
+    const report: UpgradeReport = { pending: behind.length, migrated: 0, failed: 0, skipped: 0, dryRun: options.dryRun === true, results: [] };
+    if (options.dryRun) {
+      report.results = behind.map((t) => ({ slug: t.slug, fromVersion: t.schema_version, toVersion: LATEST_TENANT_VERSION, status: 'pending', ms: 0 }));
+      return report;
     }
-    if (behind.length > 0) this.logger.log(`upgraded ${results.filter((r) => r.status === 'ok').length}/${behind.length} tenant schemas`);
-    return results;
+    const canaries = behind.slice(0, Math.max(0, options.canary ?? 0));
+    const rest = behind.slice(canaries.length);
+    const canaryResults = await mapBounded(canaries, concurrency, (t) => this.migrateOne(t));
+    const canaryFailed = canaryResults.some((r) => r.status === 'failed');
+    const restResults = canaryFailed
+      ? rest.map((t): UpgradeResult => ({ slug: t.slug, fromVersion: t.schema_version, toVersion: t.schema_version, status: 'skipped', ms: 0 }))
+      : await mapBounded(rest, concurrency, (t) => this.migrateOne(t));
+    report.results = [...canaryResults, ...restResults];
+    for (const r of report.results) {
+      if (r.status === 'ok') report.migrated++;
+      else if (r.status === 'failed') report.failed++;
+      else if (r.status === 'skipped') report.skipped++;
+    }
+    if (canaryFailed) this.logger.error(`a canary tenant failed to migrate: ${rest.length} tenants skipped`);
+    if (behind.length > 0) this.logger.log(`upgraded ${report.migrated}/${behind.length} tenant schemas (${report.failed} failed)`);
+    return report;
+  }
+
+  /** One query, served by the index on schema_version (almost every tenant is at the latest version). */
+  private async findBehind(): Promise<BehindTenant[]> {
+    return (await this.dataSource.query(
+      `SELECT id, slug, schema_name, schema_version, status FROM public.tenants
+        WHERE schema_version < $1 AND status IN ('active', 'suspended') ORDER BY created_at, id`,
+      [LATEST_TENANT_VERSION],
+    )) as BehindTenant[];
+  }
+
+  private async findOneBehind(key: string): Promise<BehindTenant[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT id, slug, schema_name, schema_version, status FROM public.tenants WHERE ${isUuid(key) ? 'id = $1::uuid' : 'slug = $1'}`,
+      [key],
+    )) as BehindTenant[];
+    const tenant = rows[0];
+    if (!tenant) throw new NotFound('Tenant', key);
+    if (tenant.status !== 'active' && tenant.status !== 'suspended') {
+      // Provisioning creates (or migrates) the schema at the latest version; it owns such a tenant.
+      throw new DomainError('conflict', 'tenant_not_provisioned', `Tenant '${tenant.slug}' is ${tenant.status}: provisioning brings its schema up to date`);
+    }
+    return tenant.schema_version < LATEST_TENANT_VERSION ? [tenant] : [];
+  }
+
+  private async migrateOne(t: BehindTenant): Promise<UpgradeResult> {
+    const started = performance.now();
+    const ms = (): number => Math.round(performance.now() - started);
+    try {
+      const r = await this.tenantDb.run({ id: t.id, schemaName: t.schema_name }, async (manager) => {
+        const res = await migrateTenantSchema(manager.queryRunner!, t.schema_name);
+        await manager.query(`UPDATE public.tenants SET schema_version = $2, updated_at = now() WHERE id = $1`, [t.id, res.toVersion]);
+        return res;
+      });
+      return { slug: t.slug, fromVersion: r.fromVersion, toVersion: r.toVersion, status: 'ok', ms: ms() };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.error(`tenant ${t.slug}: migration failed: ${message}`);
+      // The transaction rolled back: the tenant stays where it was.
+      return { slug: t.slug, fromVersion: t.schema_version, toVersion: t.schema_version, status: 'failed', ms: ms(), error: message };
+    }
   }
 }

@@ -1,0 +1,32 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ClsModule } from 'nestjs-cls';
+import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
+import { CORPUS_ENTITIES } from '../../../libs/corpus/src/index.js';
+import { DatabaseModule } from '../../../libs/database/src/index.js';
+import { IdentityCoreModule } from '../../../libs/identity/src/index.js';
+import { RedisModule } from '../../../libs/jobs/src/index.js';
+import { TenancyCoreModule } from '../../../libs/tenancy/src/index.js';
+import { TENANT_COMMANDS } from './tenants.command.js';
+import { UsersCommand, UsersCreateCommand, UsersSetAdminCommand } from './users.command.js';
+
+/**
+ * The admin CLI: the same services as the API (so the same rules), no HTTP, and no queue
+ * processors: it enqueues work (provisioning) for the worker, never consumes it.
+ */
+@Module({})
+export class CliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ClsModule.forRoot({ global: true }),
+        DatabaseModule.forRoot({ applicationName: 'tenantry-cli', tenantEntities: [...CORPUS_ENTITIES] }),
+        RedisModule,
+        IdentityCoreModule,
+        TenancyCoreModule,
+      ],
+      providers: [UsersCommand, UsersCreateCommand, UsersSetAdminCommand, ...TENANT_COMMANDS],
+    };
+  }
+}
