@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are loosely typed JSON
 export interface HttpResponse<T = any> {
   status: number;
   body: T;
@@ -18,6 +19,7 @@ export interface RequestOptions {
 
 /** A tiny HTTP client for one API base URL. */
 export function client(baseUrl: string) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are loosely typed JSON
   return async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -58,6 +60,7 @@ export async function registerUser(request: Request, name = 'Test User'): Promis
   return { id: res.body.user.id, email, password, token: res.body.access_token };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are loosely typed JSON
 export async function createTenant(request: Request, token: string, body: Record<string, unknown> = {}): Promise<any> {
   const res = await request('POST', '/api/tenants', { token, body: { name: 'Tenant', slug: uniqueSlug(), plan: 'starter', ...body } });
   if (res.status !== 201) throw new Error(`create tenant failed: ${res.status} ${JSON.stringify(res.body)}`);
@@ -65,6 +68,7 @@ export async function createTenant(request: Request, token: string, body: Record
 }
 
 /** Polls the tenant until its status is `status` (default active). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are loosely typed JSON
 export async function waitForStatus(request: Request, token: string, tenant: string, status = 'active', timeoutMs = 20_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

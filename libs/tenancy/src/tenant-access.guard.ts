@@ -60,7 +60,13 @@ export class TenantAccessGuard implements CanActivate {
       if (key === undefined) return true;
     }
     if (!isUuid(key) && !/^[a-z0-9-]{1,64}$/.test(key)) throw new NotFound('Tenant', key.slice(0, 64));
-    const tenant = await this.directory.find(key);
+    let tenant = await this.directory.find(key);
+    if (scoped && tenant && tenant.status !== 'active') {
+      // A refusal must not rest on a cached row: its activation event may still be in flight
+      // (the tenant can already read active elsewhere), so look again before refusing.
+      this.directory.forget({ id: tenant.id, slug: tenant.slug });
+      tenant = await this.directory.find(key);
+    }
     if (!tenant) throw new NotFound('Tenant', key);
     const user = req.user;
     if (!user) throw new Forbidden('Authentication required');

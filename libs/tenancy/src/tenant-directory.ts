@@ -25,6 +25,12 @@ export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
   private readonly tenants = new Map<string, Entry<TenantRow | null>>();
   private readonly roles = new Map<string, Entry<MemberRole | null>>();
   private subscriber?: Redis;
+  /**
+   * Bumped by every invalidation. A lookup that was in flight when an invalidation arrived
+   * may hold the row from before the change, so it is returned but not cached (else the
+   * stale row would outlive the event that should have dropped it, for a whole TTL).
+   */
+  private generation = 0;
 
   constructor(
     private readonly repo: TenantsRepository,
@@ -55,7 +61,9 @@ export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
   async find(key: string): Promise<TenantRow | null> {
     const hit = this.tenants.get(key);
     if (hit && hit.expires > Date.now()) return hit.value;
+    const generation = this.generation;
     const row = await this.repo.findByKey(key);
+    if (generation !== this.generation) return row;
     this.put(this.tenants, key, row);
     if (row) {
       this.put(this.tenants, row.id, row);
@@ -68,12 +76,14 @@ export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
     const key = `${tenantId}:${userId}`;
     const hit = this.roles.get(key);
     if (hit && hit.expires > Date.now()) return hit.value;
+    const generation = this.generation;
     const role = await this.repo.roleOf(tenantId, userId);
-    this.put(this.roles, key, role);
+    if (generation === this.generation) this.put(this.roles, key, role);
     return role;
   }
 
   forget(event: TenantChanged): void {
+    this.generation++;
     const known = this.tenants.get(event.id)?.value;
     this.tenants.delete(event.id);
     if (event.slug) this.tenants.delete(event.slug);
@@ -82,6 +92,7 @@ export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
   }
 
   clear(): void {
+    this.generation++;
     this.tenants.clear();
     this.roles.clear();
   }

@@ -43,13 +43,17 @@ export class ProvisioningService {
   async provision(tenantId: string): Promise<ProvisionOutcome> {
     const outcome = await this.inTransaction(async (runner) => {
       const rows = (await runner.query(
-        `SELECT t.id, t.slug, t.schema_name, t.status, t.schema_version,
-                EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = t.schema_name) AS schema_exists
-           FROM public.tenants t WHERE t.id = $1 FOR UPDATE`,
+        `SELECT t.id, t.slug, t.schema_name, t.status, t.schema_version FROM public.tenants t WHERE t.id = $1 FOR UPDATE`,
         [tenantId],
-      )) as LockedTenant[];
-      const tenant = rows[0];
-      if (!tenant) return 'no-such-tenant' as const;
+      )) as Array<Omit<LockedTenant, 'schema_exists'>>;
+      if (!rows[0]) return 'no-such-tenant' as const;
+      // Asked only once the row lock is held, in a statement of its own: a statement that waited
+      // for the lock sees the tenant row as the concurrent provisioning left it (active) but
+      // pg_namespace as of before the wait (no schema), and would create the schema twice.
+      const exists = (await runner.query(`SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema_exists`, [
+        rows[0].schema_name,
+      ])) as Array<{ schema_exists: boolean }>;
+      const tenant: LockedTenant = { ...rows[0], schema_exists: exists[0]?.schema_exists === true };
       if (tenant.schema_exists && tenant.schema_version >= LATEST_TENANT_VERSION && tenant.status !== 'provisioning' && tenant.status !== 'failed') {
         return 'already-active' as const;
       }

@@ -1,0 +1,69 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { quoteIdent, quoteLiteral, SPARE_SCHEMA_PREFIX, TENANT_SCHEMA_PREFIX, tenantContextSql, tenantSchemaName } from './sql.util.js';
+
+describe('tenantSchemaName', () => {
+  it.each([
+    ['acme', 'tenant_acme'],
+    ['acme-corp', 'tenant_acme_corp'],
+    ['a-b-c-1', 'tenant_a_b_c_1'],
+    ['123', 'tenant_123'],
+  ])('%s -> %s', (slug, schema) => {
+    expect(tenantSchemaName(slug)).toBe(schema);
+  });
+
+  it('starts with the tenant prefix, and no slug can produce a spare-pool name', () => {
+    expect(TENANT_SCHEMA_PREFIX).toBe('tenant_');
+    expect(tenantSchemaName('x-y').startsWith(TENANT_SCHEMA_PREFIX)).toBe(true);
+    // "tenantry_spare_..." would need a slug starting with "ry_spare", which the slug rules forbid (no underscore).
+    expect(SPARE_SCHEMA_PREFIX.startsWith(TENANT_SCHEMA_PREFIX)).toBe(false);
+  });
+
+  it('fits PostgreSQL identifiers (63 bytes) for the longest slug', () => {
+    expect(Buffer.byteLength(tenantSchemaName('x'.repeat(50)))).toBeLessThanOrEqual(63);
+  });
+});
+
+describe('quoteIdent', () => {
+  it('double-quotes a plain name', () => {
+    expect(quoteIdent('tenant_acme')).toBe('"tenant_acme"');
+  });
+
+  it('neutralises a hostile name: embedded quotes are doubled, so it stays one identifier', () => {
+    const hostile = 'x"; DROP SCHEMA public CASCADE; --';
+    const quoted = quoteIdent(hostile);
+    expect(quoted).toBe('"x""; DROP SCHEMA public CASCADE; --"');
+    // Strip the outer quotes: no lone double quote is left that could end the identifier.
+    expect(quoted.slice(1, -1).replace(/""/g, '')).not.toContain('"');
+    expect(quoted).toBe(pg.escapeIdentifier(hostile));
+  });
+
+  it('keeps other characters as they are', () => {
+    expect(quoteIdent("a'b")).toBe('"a\'b"');
+    expect(quoteIdent('Ünïcode')).toBe('"Ünïcode"');
+  });
+});
+
+describe('quoteLiteral', () => {
+  it('doubles single quotes', () => {
+    expect(quoteLiteral("x'; drop schema public cascade; --")).toBe("'x''; drop schema public cascade; --'");
+  });
+
+  it('uses an E-string when the value has backslashes', () => {
+    expect(quoteLiteral('a\\b')).toBe(" E'a\\\\b'");
+  });
+});
+
+describe('tenantContextSql', () => {
+  it('sets a transaction-local search_path (tenant first, then public) and app.tenant_id', () => {
+    const sql = tenantContextSql('tenant_acme', '0b6c7d4e-1a2b-4c3d-8e9f-001122334455');
+    expect(sql).toBe(
+      `SELECT set_config('search_path', '"tenant_acme", public', true), set_config('app.tenant_id', '0b6c7d4e-1a2b-4c3d-8e9f-001122334455', true)`,
+    );
+  });
+
+  it('quotes a hostile schema name inside the literal', () => {
+    const sql = tenantContextSql(`x', false); DROP SCHEMA public; --`, 'id');
+    expect(sql).toContain(`'"x'', false); DROP SCHEMA public; --", public'`);
+  });
+});
