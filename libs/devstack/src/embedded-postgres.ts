@@ -7,6 +7,7 @@ import { arch, platform, userInfo } from 'node:os';
 import pg from 'pg';
 import { freePort } from './free-port.js';
 import { StackError } from './stack-error.js';
+import { waitForOutput } from './wait-for-output.js';
 
 export interface EmbeddedPostgresOptions {
   /** Holds `postgres/` (the cluster) and `postgres.json` (its password). */
@@ -97,22 +98,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     ...(isRoot ? { uid: owner.uid, gid: owner.gid } : {}),
     env: { ...process.env, LC_MESSAGES: 'C' },
   });
-  const tail: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      tail.push(text);
-      if (tail.length > 20) tail.shift();
-      options.log?.(text.trimEnd());
-      if (text.includes('database system is ready to accept connections')) resolve();
-    };
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) =>
-      reject(new StackError(`PostgreSQL exited during start (code ${code}): ${tail.join('').replace(/\s+/g, ' ').slice(-400)}`)),
-    );
-    child.once('error', (err) => reject(new StackError(`could not start PostgreSQL: ${err.message}`)));
-  });
-  child.stderr?.removeAllListeners('data');
+  await waitForOutput(child, [child.stderr], 'database system is ready to accept connections', 'PostgreSQL', options.log);
   child.stderr?.on('data', (chunk: Buffer) => options.log?.(chunk.toString('utf8').trimEnd()));
   child.unref();
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { stopChild } from './embedded-postgres.js';
 import { freePort } from './free-port.js';
 import { StackError } from './stack-error.js';
+import { waitForOutput } from './wait-for-output.js';
 
 export interface RunningRedis {
   url: string;
@@ -39,20 +40,7 @@ export async function startRedisServer(dataDir: string, options: { persistent?: 
     '--protected-mode', 'yes',
   ];
   const child = spawn('redis-server', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const tail: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      tail.push(text);
-      if (tail.length > 20) tail.shift();
-      if (text.includes('Ready to accept connections')) resolve();
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new StackError(`redis-server exited during start (code ${code}): ${tail.join('').replace(/\s+/g, ' ').slice(-300)}`)));
-  });
-  child.stdout.removeAllListeners('data');
-  child.stderr.removeAllListeners('data');
+  await waitForOutput(child, [child.stdout, child.stderr], 'Ready to accept connections', 'redis-server');
   child.stdout.resume();
   child.stderr.resume();
   child.unref();
