@@ -1,5 +1,29 @@
 import { Module } from '@nestjs/common';
+import { AppConfig } from '../../../../libs/config/src/index.js';
+import { CorpusModule } from '../../../../libs/corpus/src/index.js';
+import { createPlainDataSource, PLAIN_DATA_SOURCE, PlainDataSourceCloser, PlainDocumentsController } from './plain-documents.controller.js';
+import {
+  RequestScopedDocumentsController,
+  RequestScopedDocumentsRepository,
+  requestScopedDocumentsProvider,
+  RequestUnitOfWork,
+} from './request-scoped-documents.controller.js';
 
-/** Routes for bench/ only (BENCH_ROUTES=true). Filled in by the benchmark work. */
-@Module({})
+/**
+ * Routes for bench/ only (registered when BENCH_ROUTES=true, never in production):
+ * - GET /bench/plain/documents: the corpus list without tenancy (P1's baseline);
+ * - GET /bench/request-scoped/documents: the corpus list with its unit of work carried by
+ *   Nest Scope.REQUEST providers instead of nestjs-cls.
+ */
+@Module({
+  imports: [CorpusModule],
+  controllers: [PlainDocumentsController, RequestScopedDocumentsController],
+  providers: [
+    { provide: PLAIN_DATA_SOURCE, inject: [AppConfig], useFactory: createPlainDataSource },
+    PlainDataSourceCloser,
+    RequestUnitOfWork,
+    RequestScopedDocumentsRepository,
+    requestScopedDocumentsProvider,
+  ],
+})
 export class BenchModule {}

@@ -1,0 +1,314 @@
+// Shared harness of the benchmarks: a private PostgreSQL (embedded, fsync ON) and
+// redis-server in a fresh directory under .bench-data/, API/worker processes built in
+// dist/, an HTTP client, the tenant-changed subscription, statistics and tables.
+// Everything a benchmark starts is registered in a Stack and torn down by stack.close(),
+// also on error and on SIGINT/SIGTERM.
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { startApp, startEmbeddedPostgres, startRedisServer, stopChild } from '../dist/libs/devstack/src/index.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Where benchmarks keep their servers and results (gitignored); run.mjs points it at the checkout's. */
+export const DATA = process.env.TENANTRY_BENCH_DATA ?? join(ROOT, '.bench-data');
+export const JWT_SECRET = 'tenantry-bench-jwt-secret-0123456789-abcdefghijklmnop';
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const now = () => performance.now();
+
+export function log(msg) {
+  process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+/** Resources of one benchmark, stopped in reverse order by close(). */
+export class Stack {
+  constructor(name) {
+    this.name = name;
+    this.dir = join(DATA, `${name}-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`);
+    this.cleanups = [];
+    this.closing = undefined;
+    this.onSignal = () => {
+      log(`${name}: interrupted, stopping everything`);
+      void this.close().finally(() => process.exit(130));
+    };
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
+  }
+
+  defer(fn) {
+    this.cleanups.push(fn);
+  }
+
+  /** PostgreSQL 18 (embedded binaries) with fsync on, and a redis-server. */
+  async startServers() {
+    await mkdir(this.dir, { recursive: true });
+    this.defer(() => rm(this.dir, { recursive: true, force: true }));
+    const pgServer = await startEmbeddedPostgres({ dataDir: this.dir, database: 'postgres' });
+    this.defer(() => pgServer.stop());
+    this.serverUrl = pgServer.url;
+    const redis = await startRedisServer(this.dir, { persistent: false });
+    this.defer(() => redis.stop());
+    this.redisUrl = redis.url;
+    const admin = new pg.Client({ connectionString: this.serverUrl });
+    await admin.connect();
+    this.defer(() => admin.end());
+    this.admin = admin;
+    const fsync = (await admin.query('SHOW fsync')).rows[0].fsync;
+    const version = (await admin.query('SHOW server_version')).rows[0].server_version;
+    this.pgInfo = { fsync, version };
+    log(`${this.name}: PostgreSQL ${version} (fsync=${fsync}) and redis-server up in ${this.dir}`);
+  }
+
+  /** A fresh database on the server; returns its URL. */
+  async createDatabase(name) {
+    await this.admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+    const url = new URL(this.serverUrl);
+    url.pathname = `/${name}`;
+    return url.toString();
+  }
+
+  /** A pg client on a database, closed with the stack. */
+  async client(url) {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    this.defer(() => c.end().catch(() => undefined));
+    return c;
+  }
+
+  appEnv(databaseUrl, extra = {}) {
+    return {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: this.redisUrl,
+      REDIS_PREFIX: `b${randomBytes(4).toString('hex')}`,
+      JWT_SECRET,
+      DATA_DIR: this.dir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      WARM_POOL_SIZE: '0',
+      DB_POOL_SIZE: '10',
+      ...extra,
+    };
+  }
+
+  /** Starts dist/apps/<name>; stopped with the stack (or earlier with the returned stop()). */
+  async startApp(name, env, { execArgv } = {}) {
+    const app = execArgv ? await forkWithArgs(name, env, execArgv) : await startApp(name, env, { silent: true });
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      await app.stop();
+    };
+    this.defer(stop);
+    return { ...app, stop, url: app.port ? `http://127.0.0.1:${app.port}` : undefined };
+  }
+
+  /** Stops everything, once; every caller (signal handler, withStack) waits for the same teardown. */
+  close() {
+    this.closing ??= (async () => {
+      process.off('SIGINT', this.onSignal);
+      process.off('SIGTERM', this.onSignal);
+      for (const fn of this.cleanups.reverse()) {
+        try {
+          await fn();
+        } catch (error) {
+          log(`${this.name}: cleanup: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    })();
+    return this.closing;
+  }
+}
+
+/** startApp with node flags (e.g. --cpu-prof, refused in NODE_OPTIONS): same protocol, own fork. */
+function forkWithArgs(name, env, execArgv) {
+  const child = fork(join(ROOT, 'dist', 'apps', name, 'src', 'main.js'), [], { env, execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${name} exited during start (code ${code})`)));
+    child.on('message', (m) => {
+      if (m?.type !== 'listening' && m?.type !== 'ready') return;
+      resolve({ name, child, port: m.port, stop: () => stopChild(child, 'SIGTERM', 30_000), kill: () => child.kill('SIGKILL') });
+    });
+  });
+}
+
+/** Runs fn(stack) with a hard deadline; the stack is always closed. */
+export async function withStack(name, deadlineMs, fn) {
+  const stack = new Stack(name);
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${name} exceeded its ${Math.round(deadlineMs / 1000)} s budget`)), deadlineMs);
+  });
+  try {
+    return await Promise.race([fn(stack), deadline]);
+  } finally {
+    clearTimeout(timer);
+    await stack.close();
+  }
+}
+
+/** A JSON HTTP client for one API. */
+export function http(baseUrl) {
+  return async function request(method, path, { token, headers = {}, body } = {}) {
+    const h = { ...headers };
+    if (token) h.authorization = `Bearer ${token}`;
+    if (body !== undefined) h['content-type'] = 'application/json';
+    const res = await fetch(`${baseUrl}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let parsed = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed };
+  };
+}
+
+/** Registers a user; returns {token, id}. */
+export async function registerUser(request, email = `bench-${randomBytes(4).toString('hex')}@example.com`) {
+  const res = await request('POST', '/api/v1/auth/register', { body: { email, password: 'correct-horse-battery', name: 'Bench' } });
+  if (res.status !== 201) throw new Error(`register: ${res.status} ${JSON.stringify(res.body)}`);
+  return { token: res.body.access_token, id: res.body.user.id };
+}
+
+export async function register(request) {
+  return (await registerUser(request)).token;
+}
+
+/** Collects `{id, status: 'active'}` messages of the tenant-changed channel, with arrival times. */
+export async function tenantEvents(stack, redisPrefix) {
+  const sub = new Redis(stack.redisUrl, { maxRetriesPerRequest: 2 });
+  stack.defer(() => sub.quit().catch(() => sub.disconnect()));
+  const arrived = new Map();
+  const waiters = new Map();
+  sub.on('message', (_channel, message) => {
+    const t = now();
+    const event = JSON.parse(message);
+    if (event.status !== 'active' && event.status !== 'failed') return;
+    if (!arrived.has(event.id)) arrived.set(event.id, { t, status: event.status });
+    const w = waiters.get(event.id);
+    if (w) {
+      waiters.delete(event.id);
+      w({ t, status: event.status });
+    }
+  });
+  await sub.subscribe(`${redisPrefix}:tenant-changed`);
+  return {
+    /** Resolves with {t, status} when the tenant's active (or failed) message has arrived. */
+    wait(id, timeoutMs = 60_000) {
+      const hit = arrived.get(id);
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(id);
+          reject(new Error(`tenant ${id} did not become active within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.set(id, (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        });
+      });
+    },
+  };
+}
+
+export async function createTenant(request, token, slug, name = slug) {
+  const res = await request('POST', '/api/tenants', { token, body: { name, slug, plan: 'starter' } });
+  if (res.status !== 201) throw new Error(`create tenant ${slug}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Runs fn over items with at most `limit` in flight. */
+export async function mapLimit(items, limit, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= items.length) return;
+      out[i] = await fn(items[i], i);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+export function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
+}
+export const median = (values) => percentile(values, 50);
+
+export function table(headers, rows) {
+  const cells = [headers, ...rows].map((r) => r.map((c) => String(c)));
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(cells[0]), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...cells.slice(1).map(line)].join('\n');
+}
+
+export const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
+
+export function machine() {
+  return `nproc=${cpus().length}, node ${process.version}, load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+}
+
+const CLK_TCK = 100; // Linux USER_HZ
+
+/** utime+stime of a process in ms (undefined when it is gone). */
+export async function cpuMs(pid) {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The postmaster of the stack's cluster and its children (backends and auxiliary processes). */
+export async function postgresPids(stack) {
+  const postmaster = Number((await readFile(join(stack.dir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  const pids = [postmaster];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === postmaster) pids.push(Number(entry));
+    } catch {
+      /* gone */
+    }
+  }
+  return pids;
+}
+
+/**
+ * CPU time of the API process and of the whole PostgreSQL cluster between start() and
+ * stop(): CPU per request does not depend on how much of the shared machine others use.
+ */
+export async function cpuMeter(stack, apiPid) {
+  const snapshot = async () => {
+    const pg = new Map();
+    for (const pid of await postgresPids(stack)) pg.set(pid, (await cpuMs(pid)) ?? 0);
+    return { api: (await cpuMs(apiPid)) ?? 0, pg };
+  };
+  const before = await snapshot();
+  return async () => {
+    const after = await snapshot();
+    let pgMs = 0;
+    for (const [pid, ms] of after.pg) pgMs += ms - (before.pg.get(pid) ?? 0);
+    return { apiMs: after.api - before.api, pgMs };
+  };
+}

@@ -1,0 +1,260 @@
+// P4: does the number of tenant schemas hurt? Throughput of the tenant-scoped
+// GET /api/v1/corpus/documents with requests spread round-robin (X-Tenant-ID) over every
+// tenant of a database holding 2,000 tenant schemas, against the same on a database
+// holding 10. Both databases live on the same PostgreSQL server, each with its own API
+// process, so the runs can alternate (10, 2000, 2000, 10) and cancel the drift of this
+// shared machine. One user owns all tenants of a database; every tenant has 20 documents.
+// Repeated for two API pool sizes (DB_POOL_SIZE); after the last 2,000-tenant run it reads
+// RssAnon of every PostgreSQL backend of the API (pg_stat_activity, application_name
+// 'tenantry-api') from /proc/<pid>/status.
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createTenantSchemaSql, LATEST_TENANT_VERSION, quoteIdent, quoteLiteral, tenantContextSql, tenantSchemaName } from '../dist/libs/database/src/index.js';
+import {
+  cpuMeter, createTenant, fmt, http, log, machine, mapLimit, now, registerUser, DATA, sleep, table, tenantEvents, withStack,
+} from './lib.mjs';
+
+const MANY = Number(process.env.P4_TENANTS ?? 2000);
+const FEW = 10;
+const DOCS = 20;
+const POOL_SIZES = (process.env.P4_POOL_SIZES ?? '4,10').split(',').map(Number);
+const CONNECTIONS = 32;
+const DURATION_S = Number(process.env.P4_DURATION_S ?? 7);
+const WARMUP_S = 3;
+const API_CREATE_CONCURRENCY = 16;
+/** Creating through the API beyond this projected time switches the rest to SQL. */
+const API_CREATE_BUDGET_MS = 180_000;
+
+/** `n` tenants through POST /api/tenants (bounded concurrency), waiting for each to be active. */
+async function createThroughApi(request, token, events, prefix, n, budgetMs, started = now()) {
+  const ids = [];
+  const slugs = Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
+  let next = 0;
+  let abandoned = false;
+  await Promise.all(Array.from({ length: Math.min(API_CREATE_CONCURRENCY, n) }, async () => {
+    for (;;) {
+      if (abandoned) return;
+      const i = next++;
+      if (i >= n) return;
+      const tenant = await createTenant(request, token, slugs[i]);
+      const done = await events.wait(tenant.id, 120_000);
+      if (done.status !== 'active') throw new Error(`tenant ${slugs[i]} ended ${done.status}`);
+      ids.push(tenant.id);
+      const elapsed = now() - started;
+      if (ids.length >= 100 && (elapsed / ids.length) * n > budgetMs) abandoned = true;
+    }
+  }));
+  return { ids, rest: slugs.slice(next) };
+}
+
+/** The documented fallback: tenants straight into the database, as provisioning would leave them. */
+async function createThroughSql(client, ownerId, slugs) {
+  for (const slug of slugs) {
+    const schema = tenantSchemaName(slug);
+    await client.query(`BEGIN;
+      ${createTenantSchemaSql(schema)};
+      WITH t AS (
+        INSERT INTO public.tenants (slug, name, schema_name, plan, owner_id, status, schema_version)
+        VALUES (${quoteLiteral(slug)}, ${quoteLiteral(slug)}, ${quoteLiteral(schema)}, 'starter', ${quoteLiteral(ownerId)}, 'active', ${LATEST_TENANT_VERSION})
+        RETURNING id)
+      INSERT INTO public.memberships (tenant_id, user_id, role) SELECT id, ${quoteLiteral(ownerId)}, 'owner' FROM t;
+      COMMIT`);
+  }
+}
+
+async function seedDocuments(client) {
+  const { rows } = await client.query(`SELECT schema_name FROM public.tenants WHERE status = 'active' ORDER BY slug`);
+  for (let i = 0; i < rows.length; i += 100) {
+    const sql = rows.slice(i, i + 100).map(({ schema_name }) =>
+      `INSERT INTO ${quoteIdent(schema_name)}.documents (title, content, metadata)
+       SELECT 'Document ' || g, repeat('Body of document ' || g || '. ', 10), jsonb_build_object('n', g) FROM generate_series(1, ${DOCS}) g`);
+    await client.query(`BEGIN; ${sql.join(';\n')}; COMMIT`);
+  }
+  const ids = (await client.query(`SELECT id FROM public.tenants WHERE status = 'active' ORDER BY slug`)).rows.map((r) => r.id);
+  return ids;
+}
+
+/** One tenant database: its API/worker env, owner and tenants. */
+async function prepareDatabase(stack, label, n) {
+  const databaseUrl = await stack.createDatabase(`tenantry_p4_${label}`);
+  // P4_TENANT_CACHE_TTL_MS: a diagnostic knob (the API's TENANT_CACHE_TTL_MS; default: the product's).
+  const ttl = process.env.P4_TENANT_CACHE_TTL_MS ? { TENANT_CACHE_TTL_MS: process.env.P4_TENANT_CACHE_TTL_MS } : {};
+  const env = stack.appEnv(databaseUrl, { WARM_POOL_SIZE: '0', ...ttl });
+  const api = await stack.startApp('api', env);
+  const worker = await stack.startApp('worker', env);
+  const client = await stack.client(databaseUrl);
+  const events = await tenantEvents(stack, env.REDIS_PREFIX);
+  const request = http(api.url);
+  const owner = await registerUser(request);
+  const started = now();
+  const { ids, rest } = await createThroughApi(request, owner.token, events, `p4-${label}`, n, API_CREATE_BUDGET_MS, started);
+  const apiMs = now() - started;
+  if (rest.length > 0) {
+    log(`p4 ${label}: ${ids.length} tenants through the API in ${fmt(apiMs / 1000)} s; projected over budget, the other ${rest.length} through SQL`);
+    await createThroughSql(client, owner.id, rest);
+  }
+  await Promise.all([api.stop(), worker.stop()]);
+  const tenantIds = await seedDocuments(client);
+  if (tenantIds.length !== n) throw new Error(`p4 ${label}: expected ${n} active tenants, found ${tenantIds.length}`);
+  const created = { total: n, viaApi: ids.length, viaSql: rest.length, seconds: (now() - started) / 1000, apiSeconds: apiMs / 1000 };
+  log(`p4 ${label}: ${n} tenants (${ids.length} via API, ${rest.length} via SQL) with ${DOCS} documents each, ${fmt(created.seconds)} s`);
+  return { label, databaseUrl, env, owner, tenantIds, client, created, datname: `tenantry_p4_${label}` };
+}
+
+function roundRobin(ids) {
+  let i = 0;
+  return (req) => ({ ...req, headers: { ...req.headers, 'x-tenant-id': ids[i++ % ids.length] } });
+}
+
+async function cannon(api, db, duration) {
+  return autocannon({
+    url: api.url,
+    connections: CONNECTIONS,
+    duration,
+    headers: { authorization: `Bearer ${db.owner.token}` },
+    requests: [{ method: 'GET', path: '/api/v1/corpus/documents', setupRequest: roundRobin(db.tenantIds) }],
+  });
+}
+
+async function xactCount(stack, datname) {
+  const { rows } = await stack.admin.query('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1', [datname]);
+  return Number(rows[0].n);
+}
+
+async function rssAnonKb(pid) {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return Number(/RssAnon:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+}
+
+/**
+ * The worst case of one backend: a fresh connection runs the list's queries in the unit of
+ * work of every tenant once (as a pooled API backend eventually does); RssAnon before/after.
+ */
+async function memoryProbe(db) {
+  const client = new pg.Client({ connectionString: db.databaseUrl, application_name: 'tenantry-bench-probe' });
+  await client.connect();
+  try {
+    const pid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    const { rows } = await client.query(`SELECT id, schema_name FROM public.tenants WHERE status = 'active'`);
+    const before = await rssAnonKb(pid);
+    for (const t of rows) {
+      await client.query(`BEGIN; ${tenantContextSql(t.schema_name, t.id)};
+        SELECT count(*) FROM documents; SELECT * FROM documents ORDER BY created_at DESC, id DESC LIMIT 20; COMMIT`);
+    }
+    const after = await rssAnonKb(pid);
+    return { schemas: rows.length, beforeKb: before, afterKb: after, perSchemaKb: (after - before) / rows.length };
+  } finally {
+    await client.end();
+  }
+}
+
+async function backendMemory(stack, datname) {
+  const { rows } = await stack.admin.query(
+    `SELECT pid FROM pg_stat_activity WHERE application_name = 'tenantry-api' AND datname = $1 ORDER BY pid`, [datname]);
+  const out = [];
+  for (const { pid } of rows) out.push({ pid, rssAnonKb: await rssAnonKb(pid) });
+  return out;
+}
+
+async function measurePoolSize(stack, dbs, poolSize) {
+  const apis = {};
+  for (const db of dbs) apis[db.label] = await stack.startApp('api', { ...db.env, DB_POOL_SIZE: String(poolSize) });
+  try {
+    // Warm-up: one pass over every tenant, then a short load.
+    for (const db of dbs) {
+      const request = http(apis[db.label].url);
+      const t0 = now();
+      await mapLimit(db.tenantIds, CONNECTIONS, async (id) => {
+        const res = await request('GET', '/api/v1/corpus/documents', { token: db.owner.token, headers: { 'x-tenant-id': id } });
+        if (res.status !== 200 || res.body.total !== DOCS) throw new Error(`warm-up ${db.label}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+      });
+      log(`p4 pool ${poolSize}: warm-up pass over ${db.tenantIds.length} tenants in ${fmt((now() - t0) / 1000)} s`);
+      await cannon(apis[db.label], db, WARMUP_S);
+    }
+    const order = [dbs[0], dbs[1], dbs[1], dbs[0]];
+    const runs = [];
+    const memory = {};
+    for (const db of order) {
+      // An untimed 1 s burst first: pg-pool closes connections idle for 10 s, so the API that
+      // sat out the previous runs reconnects (SCRAM, fresh backends) here, not in the run.
+      await cannon(apis[db.label], db, 1);
+      await sleep(1100); // let the previous run's transaction counters reach pg_stat_database
+      const x0 = await xactCount(stack, db.datname);
+      const stopMeter = await cpuMeter(stack, apis[db.label].child.pid);
+      const r = await cannon(apis[db.label], db, DURATION_S);
+      const cpu = await stopMeter();
+      // Right after its run, while the API's pool still holds every connection (pg-pool
+      // closes connections idle for 10 s): RssAnon of the API's backends.
+      memory[db.label] = await backendMemory(stack, db.datname);
+      await sleep(1100); // PostgreSQL flushes its transaction counters about once a second
+      const x1 = await xactCount(stack, db.datname);
+      const bad = r.non2xx + r.errors + r.timeouts;
+      if (bad > 0) throw new Error(`p4 ${db.label}: ${bad} requests failed or answered non-2xx`);
+      const run = {
+        poolSize, tenants: db.tenantIds.length, rps: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, xactPerReq: (x1 - x0) / r['2xx'],
+        apiUs: (cpu.apiMs * 1000) / r['2xx'], pgUs: (cpu.pgMs * 1000) / r['2xx'],
+      };
+      runs.push(run);
+      log(`p4 pool ${poolSize}: ${run.tenants} tenants: ${fmt(run.rps)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, CPU/req API ${fmt(run.apiUs, 0)} us + PostgreSQL ${fmt(run.pgUs, 0)} us, ~${fmt(run.xactPerReq, 2)} PostgreSQL transactions/request`);
+    }
+    return { runs, memory };
+  } finally {
+    await Promise.all(Object.values(apis).map((a) => a.stop()));
+  }
+}
+
+export async function runP4() {
+  return withStack('p4', 355_000, async (stack) => {
+    await stack.startServers();
+    const few = await prepareDatabase(stack, 'few', FEW);
+    const many = await prepareDatabase(stack, 'many', MANY);
+    const dbs = [few, many];
+    const results = [];
+    for (const poolSize of POOL_SIZES) results.push({ poolSize, ...(await measurePoolSize(stack, dbs, poolSize)) });
+    const probe = { few: await memoryProbe(few), many: await memoryProbe(many) };
+
+    console.log(`\nP4 many tenants (${machine()}, PostgreSQL ${stack.pgInfo.version} fsync=${stack.pgInfo.fsync}, ${CONNECTIONS} connections, ` +
+      `${DURATION_S} s runs, round-robin X-Tenant-ID over all tenants, ${DOCS} documents per tenant` +
+      `${process.env.P4_TENANT_CACHE_TTL_MS ? `, TENANT_CACHE_TTL_MS=${process.env.P4_TENANT_CACHE_TTL_MS}` : ''})`);
+    console.log(`tenants created: ${FEW} via API; ${many.created.viaApi} of ${MANY} via API` +
+      `${many.created.viaSql ? ` and ${many.created.viaSql} via SQL (API projected over ${API_CREATE_BUDGET_MS / 1000} s)` : ''} in ${fmt(many.created.seconds)} s\n`);
+    console.log(table(['DB_POOL_SIZE', 'run', 'tenant schemas', 'req/s', 'p50 ms', 'p99 ms', 'API CPU us/req', 'PG CPU us/req', 'PG xacts/req (approx.)'],
+      results.flatMap((r) => r.runs.map((run, i) => [
+        run.poolSize, i + 1, run.tenants, fmt(run.rps), run.p50, run.p99, fmt(run.apiUs, 0), fmt(run.pgUs, 0), fmt(run.xactPerReq, 2),
+      ]))));
+    const summary = results.map((r) => {
+      const avg = (n, k) => { const m = r.runs.filter((x) => x.tenants === n); return m.reduce((s, x) => s + x[k], 0) / m.length; };
+      const mem = r.memory.many.map((b) => b.rssAnonKb);
+      const memFew = r.memory.few.map((b) => b.rssAnonKb);
+      return {
+        poolSize: r.poolSize,
+        rpsFew: avg(FEW, 'rps'), rpsMany: avg(MANY, 'rps'), ratio: avg(MANY, 'rps') / avg(FEW, 'rps'),
+        cpuRatio: (avg(FEW, 'apiUs') + avg(FEW, 'pgUs')) / (avg(MANY, 'apiUs') + avg(MANY, 'pgUs')),
+        p99Few: avg(FEW, 'p99'), p99Many: avg(MANY, 'p99'),
+        backends: mem.length, rssAnonTotalMb: mem.reduce((a, b) => a + b, 0) / 1024, rssAnonMaxMb: mem.length ? Math.max(...mem) / 1024 : NaN,
+        fewBackends: memFew.length, fewRssAnonTotalMb: memFew.reduce((a, b) => a + b, 0) / 1024,
+        perBackendKb: r.memory.many,
+      };
+    });
+    console.log('');
+    console.log(table(['DB_POOL_SIZE', `req/s @${FEW}`, `req/s @${MANY}`, `ratio ${MANY}/${FEW}`, 'goal >= 0.80', 'CPU/req ratio', `p99 ms @${FEW} / @${MANY}`,
+      `API backends @${MANY}`, `RssAnon total @${MANY}`, 'RssAnon max/backend', `RssAnon total @${FEW}`],
+      summary.map((s) => [s.poolSize, fmt(s.rpsFew), fmt(s.rpsMany), fmt(s.ratio, 3), s.ratio >= 0.8 ? 'MET' : 'NOT MET', fmt(s.cpuRatio, 3),
+        `${fmt(s.p99Few, 0)} / ${fmt(s.p99Many, 0)}`, s.backends, `${fmt(s.rssAnonTotalMb)} MB`, `${fmt(s.rssAnonMaxMb)} MB`,
+        `${fmt(s.fewRssAnonTotalMb)} MB (${s.fewBackends} backends)`])));
+    for (const s of summary) {
+      console.log(`\nDB_POOL_SIZE=${s.poolSize}, RssAnon per API backend at ${MANY} tenants: ` +
+        s.perBackendKb.map((b) => `pid ${b.pid} ${fmt(b.rssAnonKb / 1024)} MB`).join(', '));
+    }
+    console.log(`\nOne backend after running the list in every tenant's unit of work once (the steady state of a pooled backend): ` +
+      `${MANY} schemas: RssAnon ${fmt(probe.many.beforeKb / 1024)} -> ${fmt(probe.many.afterKb / 1024)} MB (${fmt(probe.many.perSchemaKb)} kB per schema); ` +
+      `${FEW} schemas: ${fmt(probe.few.beforeKb / 1024)} -> ${fmt(probe.few.afterKb / 1024)} MB`);
+    const best = [...summary].sort((a, b) => b.rpsMany - a.rpsMany)[0];
+    console.log(`\nbest pool size at ${MANY} tenants by throughput: DB_POOL_SIZE=${best.poolSize}\n`);
+    const result = { bench: 'p4', machine: machine(), pg: stack.pgInfo, created: { few: few.created, many: many.created }, results, summary, probe };
+    await writeFile(join(DATA, 'p4-result.json'), JSON.stringify(result, null, 2));
+    return result;
+  });
+}

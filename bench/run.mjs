@@ -1,0 +1,53 @@
+// `npm run bench` (build first) or `node bench/run.mjs [p1|p2|p4 ...]`: runs the named
+// benchmarks (p1, p2, p4 by default), one after another, each on its own fresh servers.
+// `uow` (a diagnostic breakdown of P1's unit-of-work cost) runs only when named.
+//
+// The benchmarks run from a private snapshot of dist/ and bench/ (in the OS temp dir, so no
+// linter or test runner of the checkout sees it), so a concurrent `npm test` or
+// `npm run build`, which deletes and rewrites dist/, cannot pull the code out from under a
+// running benchmark or an API process it forks. Servers and results go to .bench-data/.
+import { rmSync } from 'node:fs';
+import { cp, mkdir, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const data = join(root, '.bench-data');
+
+const BENCHES = { p1: ['p1-throughput.mjs', 'runP1'], p2: ['p2-provisioning.mjs', 'runP2'], p4: ['p4-many-tenants.mjs', 'runP4'] };
+/** Diagnostics, run only when named. */
+const EXTRA = { uow: ['uow-breakdown.mjs', 'runUow'] };
+
+const names = process.argv.slice(2).map((n) => n.toLowerCase());
+const unknown = names.filter((n) => !BENCHES[n] && !EXTRA[n]);
+if (unknown.length > 0) {
+  process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')} (known: ${[...Object.keys(BENCHES), ...Object.keys(EXTRA)].join(', ')})\n`);
+  process.exit(2);
+}
+
+const snapshot = join(tmpdir(), `tenantry-bench-${process.pid}-${Date.now().toString(36)}`);
+process.on('exit', () => rmSync(snapshot, { recursive: true, force: true }));
+await mkdir(snapshot, { recursive: true });
+await symlink(join(root, 'node_modules'), join(snapshot, 'node_modules'), 'dir');
+await cp(join(root, 'package.json'), join(snapshot, 'package.json')); // "type": "module", and where devstack finds dist/
+await cp(join(root, 'dist'), join(snapshot, 'dist'), { recursive: true });
+await cp(join(root, 'bench'), join(snapshot, 'bench'), { recursive: true });
+process.env.TENANTRY_BENCH_DATA = data;
+
+const { log } = await import(pathToFileURL(join(snapshot, 'bench', 'lib.mjs')).href);
+let failed = false;
+for (const name of names.length > 0 ? names : Object.keys(BENCHES)) {
+  const [file, fn] = BENCHES[name] ?? EXTRA[name];
+  const started = Date.now();
+  log(`${name}: start`);
+  try {
+    const mod = await import(pathToFileURL(join(snapshot, 'bench', file)).href);
+    await mod[fn]();
+    log(`${name}: done in ${Math.round((Date.now() - started) / 1000)} s`);
+  } catch (error) {
+    failed = true;
+    process.stderr.write(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+}
+process.exit(failed ? 1 : 0);
