@@ -55,8 +55,9 @@ export class AppConfig {
   @IsString() @MinLength(1)
   REDIS_PREFIX = 'tenantry';
 
+  /** Upper bound on cache staleness should an invalidation message be lost (changes are pushed at once). */
   @Type(() => Number) @IsInt() @Min(0)
-  TENANT_CACHE_TTL_MS = 5_000;
+  TENANT_CACHE_TTL_MS = 60_000;
 
   @Type(() => Number) @IsInt() @Min(1) @Max(100)
   PROVISION_ATTEMPTS = 5;

@@ -11,7 +11,7 @@ export { TENANT_PLANS, TENANT_STATUSES, TenantEntity } from './entities/tenant.e
 export type { TenantPlan, TenantStatus } from './entities/tenant.entity.js';
 export { UserEntity } from './entities/user.entity.js';
 export { quoteIdent, quoteLiteral, SPARE_SCHEMA_PREFIX, TENANT_SCHEMA_PREFIX, tenantContextSql, tenantSchemaName } from './sql.util.js';
-export { beginTenantTransaction, NoTenantContextError, TenantDb } from './tenant-db.js';
+export { NoTenantContextError, TenantDb } from './tenant-db.js';
 export type { TenantRef } from './tenant-db.js';
 export { LATEST_TENANT_VERSION, TENANT_MIGRATIONS } from './tenant-migrations/index.js';
 export type { TenantMigration } from './tenant-migrations/tenant-migration.js';

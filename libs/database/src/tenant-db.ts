@@ -17,19 +17,58 @@ export class NoTenantContextError extends Error {
   }
 }
 
+/** The pieces of TypeORM's PostgresQueryRunner the unit of work drives directly. */
+interface RunnerInternals {
+  isTransactionActive: boolean;
+  transactionDepth: number;
+  releasePostgresConnection(err?: unknown): Promise<void>;
+}
+interface PgConnection {
+  query(text: string): Promise<unknown>;
+}
+
 /**
- * Opens the tenant's transaction: BEGIN and the transaction-local search_path and
- * app.tenant_id in one round trip. Both settings end with the transaction, so a pooled
- * connection never carries a tenant into the next unit of work (also behind PgBouncer
- * in transaction mode). TypeORM is then told a transaction is open, so save() inside it
- * nests a savepoint instead of committing early.
+ * The unit of work's own transaction control, on the runner's pg connection. BEGIN and
+ * the transaction-local search_path and app.tenant_id travel in one round trip; both
+ * settings end with the transaction, so a pooled connection never carries a tenant into
+ * the next unit of work (also behind PgBouncer in transaction mode). TypeORM is told a
+ * transaction is open, so a save() inside it nests a savepoint instead of committing
+ * early. BEGIN/COMMIT/ROLLBACK go to the connection directly, skipping TypeORM's
+ * transaction events (no subscribers use them) on the hottest path of every request.
  */
-export async function beginTenantTransaction(runner: QueryRunner, tenant: TenantRef): Promise<void> {
-  await runner.query(`BEGIN; ${tenantContextSql(tenant.schemaName, tenant.id)}`);
-  Object.assign(runner as unknown as { isTransactionActive: boolean; transactionDepth: number }, {
-    isTransactionActive: true,
-    transactionDepth: 1,
-  });
+class TenantTransaction {
+  private constructor(
+    private readonly runner: QueryRunner & RunnerInternals,
+    private readonly connection: PgConnection,
+  ) {}
+
+  static async begin(runner: QueryRunner, tenant: TenantRef): Promise<TenantTransaction> {
+    const connection = (await runner.connect()) as PgConnection;
+    const internals = runner as QueryRunner & RunnerInternals;
+    await connection.query(`BEGIN; ${tenantContextSql(tenant.schemaName, tenant.id)}`);
+    internals.isTransactionActive = true;
+    internals.transactionDepth = 1;
+    return new TenantTransaction(internals, connection);
+  }
+
+  get open(): boolean {
+    return this.runner.isTransactionActive && !this.runner.isReleased;
+  }
+
+  async commit(): Promise<void> {
+    await this.end('COMMIT');
+  }
+
+  async rollback(): Promise<void> {
+    await this.end('ROLLBACK');
+  }
+
+  private async end(statement: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+    if (this.runner.transactionDepth !== 1) throw new Error(`unit of work ended inside a nested transaction (depth ${this.runner.transactionDepth})`);
+    await this.connection.query(statement);
+    this.runner.isTransactionActive = false;
+    this.runner.transactionDepth = 0;
+  }
 }
 
 /**
@@ -48,26 +87,26 @@ export class TenantDb {
 
   async run<T>(tenant: TenantRef, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
+    let tx: TenantTransaction | undefined;
     let releaseError: unknown;
     try {
-      await runner.connect();
-      await beginTenantTransaction(runner, tenant);
+      tx = await TenantTransaction.begin(runner, tenant);
       const result = await fn(runner.manager);
-      await runner.commitTransaction();
+      await tx.commit();
       return result;
     } catch (error) {
-      if (runner.isTransactionActive && !runner.isReleased) {
+      if (tx?.open) {
         try {
-          await runner.rollbackTransaction();
+          await tx.rollback();
         } catch (rollbackError) {
           releaseError = rollbackError; // the connection is in an unknown state: destroy it
         }
+      } else if (!tx) {
+        releaseError = error; // failed while opening: don't reuse that connection
       }
       throw error;
     } finally {
-      await (runner as unknown as { releasePostgresConnection(err?: unknown): Promise<void> }).releasePostgresConnection(
-        releaseError,
-      );
+      await (runner as QueryRunner & RunnerInternals).releasePostgresConnection(releaseError);
     }
   }
 
@@ -81,6 +120,21 @@ export class TenantDb {
         this.cls.set(CTX_MANAGER, undefined);
       }
     });
+  }
+
+  /**
+   * Publishes a given manager to the request context for `manager` while fn runs, WITHOUT
+   * a unit of work: no transaction, no set_config, no tenant. For bench/ only (the
+   * `/bench/plain` baseline runs the same repository code on another DataSource's manager);
+   * product code always goes through run() / runInContext().
+   */
+  async runOnManager<T>(manager: EntityManager, fn: () => Promise<T>): Promise<T> {
+    this.cls.set(CTX_MANAGER, manager);
+    try {
+      return await fn();
+    } finally {
+      this.cls.set(CTX_MANAGER, undefined);
+    }
   }
 
   /** The EntityManager of the current request's unit of work. */
