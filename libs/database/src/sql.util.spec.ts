@@ -57,13 +57,11 @@ describe('quoteLiteral', () => {
 describe('tenantContextSql', () => {
   it('sets a transaction-local search_path (tenant first, then public) and app.tenant_id', () => {
     const sql = tenantContextSql('tenant_acme', '0b6c7d4e-1a2b-4c3d-8e9f-001122334455');
-    expect(sql).toBe(
-      `SELECT set_config('search_path', '"tenant_acme", public', true), set_config('app.tenant_id', '0b6c7d4e-1a2b-4c3d-8e9f-001122334455', true)`,
-    );
+    expect(sql).toBe(`SET LOCAL search_path TO "tenant_acme", public; SET LOCAL app.tenant_id TO '0b6c7d4e-1a2b-4c3d-8e9f-001122334455'`);
   });
 
-  it('quotes a hostile schema name inside the literal', () => {
-    const sql = tenantContextSql(`x', false); DROP SCHEMA public; --`, 'id');
-    expect(sql).toContain(`'"x'', false); DROP SCHEMA public; --", public'`);
+  it('quotes a hostile schema name as one identifier and a hostile id as one literal', () => {
+    const sql = tenantContextSql(`x"; DROP SCHEMA public; --`, `id'; DROP SCHEMA public; --`);
+    expect(sql).toBe(`SET LOCAL search_path TO "x""; DROP SCHEMA public; --", public; SET LOCAL app.tenant_id TO 'id''; DROP SCHEMA public; --'`);
   });
 });

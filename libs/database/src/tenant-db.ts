@@ -124,7 +124,7 @@ export class TenantDb {
 
   /**
    * Publishes a given manager to the request context for `manager` while fn runs, WITHOUT
-   * a unit of work: no transaction, no set_config, no tenant. For bench/ only (the
+   * a unit of work: no transaction, no SET LOCAL, no tenant. For bench/ only (the
    * `/bench/plain` baseline runs the same repository code on another DataSource's manager);
    * product code always goes through run() / runInContext().
    */
