@@ -73,10 +73,11 @@ async function main(): Promise<void> {
     const secrets = await loadSecrets(dataDir);
     let databaseUrl = process.env.DATABASE_URL;
     if (!databaseUrl) {
-      say(`starting embedded PostgreSQL (data in ${join(dataDir, 'postgres')})`);
+      say('starting embedded PostgreSQL');
       const pg = await startEmbeddedPostgres({ dataDir, database: 'tenantry', log: process.env.TENANTRY_PG_LOG ? (l) => say(l) : undefined });
       stoppers.push(pg.stop);
       databaseUrl = pg.url;
+      say(`embedded PostgreSQL is up (data in ${pg.clusterDir})`);
     }
     let redisUrl = process.env.REDIS_URL;
     let redisPid: number | undefined;

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmod, chown, cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import pg from 'pg';
@@ -22,6 +22,8 @@ export interface EmbeddedPostgresOptions {
 export interface RunningPostgres {
   url: string;
   port: number;
+  /** Where the cluster lives: DATA_DIR/postgres, or /var/lib/tenantry/<id>/postgres when root's DATA_DIR is closed to the postgres user. */
+  clusterDir: string;
   stop(): Promise<void>;
 }
 
@@ -114,13 +116,19 @@ async function initCluster(initdb: string, clusterDir: string, password: string,
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const user = userInfo().uid === 0 ? postgresOsUser() : undefined;
   const { postgres, initdb } = await postgresBinaries(user);
-  const clusterDir = join(options.dataDir, 'postgres');
   const secretFile = join(options.dataDir, 'postgres.json');
   await mkdir(options.dataDir, { recursive: true });
   // The postgres OS user must be able to reach the cluster directory.
   await chmod(options.dataDir, 0o755).catch(() => undefined);
+  let clusterDir = join(options.dataDir, 'postgres');
   if (user && !reachableByOthers(clusterDir)) {
-    throw new StackError(`DATA_DIR ${options.dataDir} is inside a directory the 'postgres' OS user cannot enter; set DATA_DIR to a path it can reach (e.g. under /var/lib or /tmp)`);
+    // DATA_DIR sits inside a directory only root may enter (e.g. /root or a mktemp -d): keep
+    // the cluster under /var/lib/tenantry, one per DATA_DIR, rather than loosen those directories.
+    const base = join('/var/lib/tenantry', createHash('sha256').update(options.dataDir).digest('hex').slice(0, 16));
+    await mkdir(base, { recursive: true, mode: 0o755 });
+    await chmod('/var/lib/tenantry', 0o755);
+    await chmod(base, 0o755);
+    clusterDir = join(base, 'postgres');
   }
   let password: string;
   if (existsSync(join(clusterDir, 'PG_VERSION')) && existsSync(secretFile)) {
@@ -161,6 +169,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}`,
     port,
+    clusterDir,
     stop: () => stopChild(child, 'SIGINT', 15_000),
   };
 }
