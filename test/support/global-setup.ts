@@ -19,6 +19,19 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tenantry-test-'));
   const cleanups: Array<() => Promise<void>> = [];
+  const teardown = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    return await start(project, dataDir, cleanups, teardown);
+  } catch (error) {
+    await teardown(); // servers are detached: never leave them running when setup fails
+    throw error;
+  }
+}
+
+async function start(project: TestProject, dataDir: string, cleanups: Array<() => Promise<void>>, teardown: () => Promise<void>): Promise<() => Promise<void>> {
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     const pg = await startEmbeddedPostgres({ dataDir, database: 'postgres', fast: true });
@@ -35,8 +48,5 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const stack = await startStack({ databaseUrl, redisUrl, dataDir, serverUrl });
   cleanups.push(stack.stop);
   project.provide('stack', stack.info);
-  return async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    await rm(dataDir, { recursive: true, force: true });
-  };
+  return teardown;
 }
