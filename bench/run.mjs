@@ -1,5 +1,5 @@
 // `npm run bench` (build first) or `node bench/run.mjs [p1|p2|p4 ...]`: runs the named
-// benchmarks (p1, p2, p4 by default), one after another, each on its own fresh servers.
+// benchmarks (p1, p2, p3, p4 by default), one after another, each on its own fresh servers.
 // `uow` (a diagnostic breakdown of P1's unit-of-work cost) runs only when named.
 //
 // The benchmarks run from a private snapshot of dist/ and bench/ (in the OS temp dir, so no
@@ -15,9 +15,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const data = join(root, '.bench-data');
 
-const BENCHES = { p1: ['p1-throughput.mjs', 'runP1'], p2: ['p2-provisioning.mjs', 'runP2'], p4: ['p4-many-tenants.mjs', 'runP4'] };
+const BENCHES = {
+  p1: ['p1-throughput.mjs', 'runP1'],
+  p2: ['p2-provisioning.mjs', 'runP2'],
+  p3: ['p3-migrations.mjs', 'runP3'],
+  p4: ['p4-many-tenants.mjs', 'runP4'],
+};
 /** Diagnostics, run only when named. */
-const EXTRA = { uow: ['uow-breakdown.mjs', 'runUow'], p3: ['p3-migrations.mjs', 'runP3'] };
+const EXTRA = { uow: ['uow-breakdown.mjs', 'runUow'] };
 
 const names = process.argv.slice(2).map((n) => n.toLowerCase());
 const unknown = names.filter((n) => !BENCHES[n] && !EXTRA[n]);
