@@ -17,27 +17,35 @@ export interface RequestOptions {
   rawBody?: string | Buffer;
 }
 
+/** Headers and body of a request as both clients send them (token, JSON or raw body). */
+export function outgoing(options: RequestOptions): { headers: Record<string, string>; body: string | Buffer | undefined } {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | Buffer | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  return { headers, body };
+}
+
+/** A response body: parsed JSON, else the text as is. */
+export function parseBody(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return text;
+  }
+}
+
 /** A tiny HTTP client for one API base URL. */
 export function client(baseUrl: string) {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are loosely typed JSON
   return async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | Buffer | undefined;
-    if (options.rawBody !== undefined) body = options.rawBody;
-    else if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers['content-type'] ??= 'application/json';
-    }
+    const { headers, body } = outgoing(options);
     const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, body: parsed as T, headers: res.headers };
+    return { status: res.status, body: parseBody(await res.text()) as T, headers: res.headers };
   };
 }
 

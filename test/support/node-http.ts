@@ -2,7 +2,7 @@
 // a `host` header (a forbidden header name), so subdomain resolution can only be tested
 // with this one. Keep-alive, so a burst of requests reuses sockets.
 import { Agent, request as httpRequest } from 'node:http';
-import type { HttpResponse, Request, RequestOptions } from './http.js';
+import { type HttpResponse, outgoing, parseBody, type Request, type RequestOptions } from './http.js';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -10,14 +10,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 export function nodeClient(baseUrl: string): Request {
   const base = new URL(baseUrl);
   return function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | Buffer | undefined;
-    if (options.rawBody !== undefined) body = options.rawBody;
-    else if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers['content-type'] ??= 'application/json';
-    }
+    const { headers, body } = outgoing(options);
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     return new Promise((resolve, reject) => {
       const req = httpRequest(
@@ -27,13 +20,7 @@ export function nodeClient(baseUrl: string): Request {
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('error', reject);
           res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = text;
-            try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {
-              /* not JSON */
-            }
+            const parsed = parseBody(Buffer.concat(chunks).toString('utf8'));
             const responseHeaders = new Headers();
             for (const [name, value] of Object.entries(res.headers)) {
               if (value === undefined) continue;
