@@ -185,26 +185,7 @@ export class TenantsRetryCommand extends TenantStateCommand {
   }
 }
 
-@Command({
-  name: 'tenants',
-  description: 'tenants: list, create, suspend, reactivate, retry, migrate',
-  subCommands: [
-    TenantsListCommand,
-    TenantsCreateCommand,
-    TenantsSuspendCommand,
-    TenantsReactivateCommand,
-    TenantsRetryCommand,
-    TenantsMigrateCommand,
-  ],
-})
-export class TenantsCommand extends CommandRunner {
-  async run(): Promise<void> {
-    this.command.help({ error: true });
-  }
-}
-
-export const TENANT_COMMANDS = [
-  TenantsCommand,
+const TENANT_SUBCOMMANDS = [
   TenantsListCommand,
   TenantsCreateCommand,
   TenantsSuspendCommand,
@@ -212,3 +193,16 @@ export const TENANT_COMMANDS = [
   TenantsRetryCommand,
   TenantsMigrateCommand,
 ];
+
+@Command({
+  name: 'tenants',
+  description: 'tenants: list, create, suspend, reactivate, retry, migrate',
+  subCommands: TENANT_SUBCOMMANDS,
+})
+export class TenantsCommand extends CommandRunner {
+  async run(): Promise<void> {
+    this.command.help({ error: true });
+  }
+}
+
+export const TENANT_COMMANDS = [TenantsCommand, ...TENANT_SUBCOMMANDS];
