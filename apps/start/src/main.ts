@@ -9,7 +9,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig, readRuntime, runtimeFile, type RuntimeInfo } from '../../../libs/config/src/index.js';
 import { createDataSource, runPublicMigrations } from '../../../libs/database/src/index.js';
-import { portAvailable, startApp, startEmbeddedPostgres, startRedisServer, stopChild } from '../../../libs/devstack/src/index.js';
+import { hasRedisServer, portAvailable, startApp, startEmbeddedPostgres, startRedisServer, stopChild } from '../../../libs/devstack/src/index.js';
 
 const say = (line: string): void => void process.stdout.write(`[tenantry] ${line}\n`);
 const fail = (line: string): never => {
@@ -52,6 +52,9 @@ async function main(): Promise<void> {
   await rm(runtimeFile(dataDir), { force: true });
 
   if (!(await portAvailable(config.PORT, config.HOST))) fail(`port ${config.PORT} on ${config.HOST} is already in use: set PORT to a free port`);
+  if (!process.env.REDIS_URL && !hasRedisServer()) {
+    fail('redis-server was not found on PATH: install it (e.g. `apt-get install redis-server`) or set REDIS_URL');
+  }
 
   const stoppers: Array<() => Promise<void>> = [];
   const children: ChildProcess[] = [];
