@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { activeTenant, client, createTenant, registerUser, type TestUser, waitForStatus } from '../support/http.js';
+import { activeTenant, client, createTenant, registerUser, type TestUser, waitForStatus, type Doc } from '../support/http.js';
 import { nodeClient } from '../support/node-http.js';
 import { type Stack, startStack, TEST_BASE_DOMAIN } from '../support/stack.js';
 
@@ -23,14 +23,6 @@ afterAll(async () => {
   await (await slowStack.catch(() => undefined))?.stop();
 });
 
-interface Doc {
-  id: string;
-  title: string;
-  content: string;
-  metadata: Record<string, unknown>;
-  created_at: string;
-  updated_at: string;
-}
 interface DocList {
   documents: Doc[];
   total: number;

@@ -3,7 +3,7 @@
 // nothing else; and each document lands in its own tenant's schema, never in public.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { activeTenant, registerUser, type TestUser } from '../support/http.js';
+import { activeTenant, registerUser, type TestUser, type Doc } from '../support/http.js';
 import { nodeClient } from '../support/node-http.js';
 import { documentsVia, STRATEGIES, tenantHost, type TenantKey } from '../support/tenant-routes.js';
 import { pgPool } from '../support/tenant-schema.js';
@@ -11,15 +11,6 @@ import { pgPool } from '../support/tenant-schema.js';
 const stack = inject('stack');
 // node:http, not fetch: fetch drops the Host header that subdomain resolution needs.
 const request = nodeClient(stack.apiUrl);
-
-interface Doc {
-  id: string;
-  title: string;
-  content: string;
-  metadata: Record<string, unknown>;
-  created_at: string;
-  updated_at: string;
-}
 
 interface Fixture extends TenantKey {
   schema_name: string;

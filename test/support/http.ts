@@ -8,6 +8,16 @@ export interface HttpResponse<T = any> {
   headers: Headers;
 }
 
+/** A document as the API answers it. */
+export interface Doc {
+  id: string;
+  title: string;
+  content: string;
+  metadata: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface RequestOptions {
   token?: string;
   headers?: Record<string, string>;

@@ -38,7 +38,7 @@ async function loadSecrets(dataDir: string): Promise<{ jwt_secret: string; maste
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig({ ...process.env, DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL });
+    config = loadConfig();
   } catch (error) {
     return fail(error instanceof Error ? error.message : String(error));
   }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { TenantDb } from '../../database/src/index.js';
 import { DocumentEntity } from './document.entity.js';
 
@@ -38,10 +37,5 @@ export class DocumentsRepository {
   async delete(id: string): Promise<boolean> {
     const result = await this.repo.delete({ id });
     return (result.affected ?? 0) > 0;
-  }
-
-  /** For callers outside a request (worker, CLI): the same queries on a given manager. */
-  static on(manager: EntityManager) {
-    return manager.getRepository(DocumentEntity);
   }
 }

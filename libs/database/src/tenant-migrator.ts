@@ -1,5 +1,5 @@
 import type { QueryRunner } from 'typeorm';
-import { quoteIdent, quoteLiteral } from './sql.util.js';
+import { localSearchPathSql, quoteIdent, quoteLiteral } from './sql.util.js';
 import { LATEST_TENANT_VERSION, TENANT_MIGRATIONS } from './tenant-migrations/index.js';
 
 const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS _migrations (
@@ -8,16 +8,12 @@ const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS _migrations (
   applied_at timestamptz NOT NULL DEFAULT now()
 )`;
 
-function searchPathSql(schemaName: string): string {
-  return `SELECT set_config('search_path', ${quoteLiteral(quoteIdent(schemaName))}, true)`;
-}
-
 /**
  * SQL (one simple-protocol round trip) that creates a schema and brings it to the latest
  * tenant version. Runs inside the caller's transaction: all of it or none of it lands.
  */
 export function createTenantSchemaSql(schemaName: string): string {
-  const parts = [`CREATE SCHEMA ${quoteIdent(schemaName)}`, searchPathSql(schemaName), LEDGER_DDL];
+  const parts = [`CREATE SCHEMA ${quoteIdent(schemaName)}`, localSearchPathSql(schemaName), LEDGER_DDL];
   for (const m of TENANT_MIGRATIONS) {
     parts.push(m.up, `INSERT INTO _migrations (version, name) VALUES (${m.version}, ${quoteLiteral(m.name)})`);
   }
@@ -36,7 +32,7 @@ export interface SchemaMigrationResult {
  */
 export async function migrateTenantSchema(runner: QueryRunner, schemaName: string): Promise<SchemaMigrationResult> {
   await runner.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`tenantry:migrate:${schemaName}`]);
-  await runner.query(`${searchPathSql(schemaName)}; ${LEDGER_DDL}`);
+  await runner.query(`${localSearchPathSql(schemaName)}; ${LEDGER_DDL}`);
   const rows = (await runner.query(`SELECT coalesce(max(version), 0)::int AS v FROM _migrations`)) as Array<{ v: number }>;
   const fromVersion = rows[0]?.v ?? 0;
   const pending = TENANT_MIGRATIONS.filter((m) => m.version > fromVersion);

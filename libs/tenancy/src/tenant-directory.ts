@@ -23,7 +23,9 @@ const MAX_ENTRIES = 50_000;
 export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(TenantDirectory.name);
   private readonly tenants = new Map<string, Entry<TenantRow | null>>();
-  private readonly roles = new Map<string, Entry<MemberRole | null>>();
+  /** Roles by tenant, then user: a tenant's invalidation drops its roles without a scan. */
+  private readonly roles = new Map<string, Map<string, Entry<MemberRole | null>>>();
+  private roleCount = 0;
   private subscriber?: Redis;
   /**
    * Bumped by every invalidation. A lookup that was in flight when an invalidation arrived
@@ -64,21 +66,26 @@ export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
     const generation = this.generation;
     const row = await this.repo.findByKey(key);
     if (generation !== this.generation) return row;
-    this.put(this.tenants, key, row);
+    this.put(key, row);
     if (row) {
-      this.put(this.tenants, row.id, row);
-      this.put(this.tenants, row.slug, row);
+      this.put(row.id, row);
+      this.put(row.slug, row);
     }
     return row;
   }
 
   async roleOf(tenantId: string, userId: string): Promise<MemberRole | null> {
-    const key = `${tenantId}:${userId}`;
-    const hit = this.roles.get(key);
+    const hit = this.roles.get(tenantId)?.get(userId);
     if (hit && hit.expires > Date.now()) return hit.value;
     const generation = this.generation;
     const role = await this.repo.roleOf(tenantId, userId);
-    if (generation === this.generation) this.put(this.roles, key, role);
+    if (generation === this.generation) {
+      if (this.roleCount >= MAX_ENTRIES) this.clearRoles();
+      let byUser = this.roles.get(tenantId);
+      if (!byUser) this.roles.set(tenantId, (byUser = new Map()));
+      if (!byUser.has(userId)) this.roleCount++;
+      byUser.set(userId, { value: role, expires: Date.now() + this.config.TENANT_CACHE_TTL_MS });
+    }
     return role;
   }
 
@@ -88,17 +95,23 @@ export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
     this.tenants.delete(event.id);
     if (event.slug) this.tenants.delete(event.slug);
     if (known) this.tenants.delete(known.slug);
-    for (const key of this.roles.keys()) if (key.startsWith(`${event.id}:`)) this.roles.delete(key);
+    this.roleCount -= this.roles.get(event.id)?.size ?? 0;
+    this.roles.delete(event.id);
   }
 
   clear(): void {
     this.generation++;
     this.tenants.clear();
-    this.roles.clear();
+    this.clearRoles();
   }
 
-  private put<T>(map: Map<string, Entry<T>>, key: string, value: T): void {
-    if (map.size >= MAX_ENTRIES) map.clear();
-    map.set(key, { value, expires: Date.now() + this.config.TENANT_CACHE_TTL_MS });
+  private clearRoles(): void {
+    this.roles.clear();
+    this.roleCount = 0;
+  }
+
+  private put(key: string, value: TenantRow | null): void {
+    if (this.tenants.size >= MAX_ENTRIES) this.tenants.clear();
+    this.tenants.set(key, { value, expires: Date.now() + this.config.TENANT_CACHE_TTL_MS });
   }
 }

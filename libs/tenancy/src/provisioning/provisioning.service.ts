@@ -143,19 +143,8 @@ export class ProvisioningService {
     }
   }
 
-  private async inTransaction<T>(fn: (runner: QueryRunner) => Promise<T>): Promise<T> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-      const result = await fn(runner);
-      await runner.commitTransaction();
-      return result;
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
-    } finally {
-      await runner.release();
-    }
+  /** One transaction on one connection (TypeORM's own: commit, rollback on throw, release). */
+  private inTransaction<T>(fn: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((manager) => fn(manager.queryRunner!));
   }
 }
