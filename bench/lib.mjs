@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { startApp, startEmbeddedPostgres, startRedisServer, stopChild } from '../dist/libs/devstack/src/index.js';
+import { ensureDatabaseRoles, startApp, startEmbeddedPostgres, startRedisServer, stopChild } from '../dist/libs/devstack/src/index.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Where benchmarks keep their servers and results (gitignored); run.mjs points it at the checkout's. */
@@ -64,12 +64,21 @@ export class Stack {
     log(`${this.name}: PostgreSQL ${version} (fsync=${fsync}) and redis-server up in ${this.dir}`);
   }
 
-  /** A fresh database on the server; returns its URL. */
+  /** A fresh database on the server, with the owner and runtime roles set up as `npm start` does; returns its superuser URL. */
   async createDatabase(name) {
     await this.admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
     const url = new URL(this.serverUrl);
     url.pathname = `/${name}`;
+    this.roles ??= new Map();
+    this.roles.set(url.toString(), await ensureDatabaseRoles(url.toString()));
     return url.toString();
+  }
+
+  /** The runtime and owner URLs of a database made by createDatabase(). */
+  rolesOf(databaseUrl) {
+    const roles = this.roles?.get(databaseUrl);
+    if (!roles) throw new Error(`no roles for ${databaseUrl}: make it with createDatabase()`);
+    return roles;
   }
 
   /** A pg client on a database, closed with the stack. */
@@ -85,7 +94,8 @@ export class Stack {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
       NODE_ENV: 'production',
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: this.rolesOf(databaseUrl).appUrl,
+      DATABASE_OWNER_URL: this.rolesOf(databaseUrl).ownerUrl,
       REDIS_URL: this.redisUrl,
       REDIS_PREFIX: `b${randomBytes(4).toString('hex')}`,
       JWT_SECRET,

@@ -29,18 +29,26 @@ async function distWithExtraMigration() {
 }
 
 /** The product's upgrader on its own pool, loaded from a dist directory. */
-async function upgraderFrom(distDir, databaseUrl, redisUrl) {
+async function upgraderFrom(distDir, roles, redisUrl) {
   const load = (p) => import(pathToFileURL(join(distDir, p)).href);
   await import('reflect-metadata');
   const { loadConfig } = await load('libs/config/src/index.js');
   const db = await load('libs/database/src/index.js');
   const { TenantSchemaUpgrader } = await load('libs/tenancy/src/index.js');
-  const config = loadConfig({ DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, JWT_SECRET: 'x'.repeat(40), DB_POOL_SIZE: String(CONCURRENCY + 1) });
-  const dataSource = await db.createDataSource(config, 'tenantry-bench-p3', [], CONCURRENCY + 1).initialize();
-  const store = new Map();
-  const cls = { isActive: () => false, get: (k) => store.get(k), set: (k, v) => store.set(k, v) };
-  const tenantDb = new db.TenantDb(dataSource, cls);
-  return { upgrader: new TenantSchemaUpgrader(dataSource, tenantDb), dataSource, latest: db.LATEST_TENANT_VERSION };
+  const config = loadConfig({
+    DATABASE_URL: roles.appUrl,
+    DATABASE_OWNER_URL: roles.ownerUrl,
+    REDIS_URL: redisUrl,
+    JWT_SECRET: 'x'.repeat(40),
+    DB_POOL_SIZE: String(CONCURRENCY + 1),
+  });
+  const dataSource = await db.createDataSource(config, 'tenantry-bench-p3', [], 1).initialize();
+  const owner = new db.OwnerDb(dataSource, config, { applicationName: 'tenantry-bench-p3', tenantEntities: [] });
+  const close = async () => {
+    await owner.onApplicationShutdown();
+    await dataSource.destroy();
+  };
+  return { upgrader: new TenantSchemaUpgrader(owner, config), dataSource: { destroy: close }, latest: db.LATEST_TENANT_VERSION };
 }
 
 export async function runP3() {
@@ -74,9 +82,9 @@ export async function runP3() {
     const { rows: schemas } = await db.query(`SELECT schema_name FROM public.tenants ORDER BY created_at`);
     const copy = await distWithExtraMigration();
     stack.defer(() => import('node:fs/promises').then(({ rm }) => rm(copy, { recursive: true, force: true })));
-    const current = await upgraderFrom(join(here, '..', 'dist'), dbUrl, stack.redisUrl);
+    const current = await upgraderFrom(join(here, '..', 'dist'), stack.rolesOf(dbUrl), stack.redisUrl);
     stack.defer(() => current.dataSource.destroy());
-    const next = await upgraderFrom(copy, dbUrl, stack.redisUrl);
+    const next = await upgraderFrom(copy, stack.rolesOf(dbUrl), stack.redisUrl);
     stack.defer(() => next.dataSource.destroy());
 
     // (1) nothing pending, 3 times.

@@ -12,7 +12,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../dist/libs/config/src/index.js';
 import { CORPUS_ENTITIES, DocumentEntity } from '../dist/libs/corpus/src/index.js';
-import { createDataSource, createTenantSchemaSql, TenantDb, tenantContextSql } from '../dist/libs/database/src/index.js';
+import { createDataSource, createTenantRoleSql, createTenantSchemaSql, TenantDb, tenantContextSql, tenantRoleName } from '../dist/libs/database/src/index.js';
 import { cpuMeter, fmt, log, machine, table, withStack } from './lib.mjs';
 
 const OPS = Number(process.env.UOW_OPS ?? 3000);
@@ -40,16 +40,16 @@ export async function runUow() {
     await stack.startServers();
     const url = await stack.createDatabase('tenantry_uow');
     const admin = await stack.client(url);
-    await admin.query(`BEGIN; ${createTenantSchemaSql(SCHEMA)}; COMMIT`);
+    await admin.query(`BEGIN; ${createTenantSchemaSql(SCHEMA)}; ${createTenantRoleSql(tenantRoleName(TENANT.id), SCHEMA, 'postgres')}; COMMIT`);
     await admin.query(`INSERT INTO ${SCHEMA}.documents (title, content) SELECT 'Document ' || g, repeat('Body. ', 30) FROM generate_series(1, 20) g`);
     const config = loadConfig({ DATABASE_URL: url, REDIS_URL: stack.redisUrl, JWT_SECRET: 'x'.repeat(32), DB_POOL_SIZE: '10' });
     const tenantDs = await createDataSource(config, 'tenantry-uow', [...CORPUS_ENTITIES]).initialize();
     stack.defer(() => tenantDs.destroy());
     const plainDs = createDataSource(config, 'tenantry-uow-plain', [...CORPUS_ENTITIES]);
-    Object.assign(plainDs.options.extra, { options: `-c search_path=${SCHEMA},public` });
+    Object.assign(plainDs.options.extra, { options: `-c search_path=${SCHEMA} -c role=${tenantRoleName(TENANT.id)}` });
     await plainDs.initialize();
     stack.defer(() => plainDs.destroy());
-    const tenantDb = new TenantDb(tenantDs, null);
+    const tenantDb = new TenantDb(tenantDs);
 
     const variants = {
       plain: () => list(plainDs.manager),

@@ -200,18 +200,12 @@ describe('leak canary', () => {
     let baseline: { search_path: string; pid: number };
     let a: TenantRef & { slug: string };
     let b: TenantRef & { slug: string };
-    const store = new Map<string, unknown>();
-    const clsStub = {
-      isActive: () => false,
-      get: <T>(key: string) => store.get(key) as T,
-      set: (key: string, value: unknown) => void store.set(key, value),
-    };
-
     const sessionState = async () => {
       const rows = (await dataSource.query(
         `SELECT current_setting('search_path') AS search_path, current_setting('app.tenant_id', true) AS tenant_id,
-                pg_backend_pid() AS pid, txid_current_if_assigned()::text AS txid, now() = statement_timestamp() AS autocommit`,
-      )) as Array<{ search_path: string; tenant_id: string | null; pid: number; txid: string | null; autocommit: boolean }>;
+                pg_backend_pid() AS pid, txid_current_if_assigned()::text AS txid, now() = statement_timestamp() AS autocommit,
+                current_user AS role`,
+      )) as Array<{ search_path: string; tenant_id: string | null; pid: number; txid: string | null; autocommit: boolean; role: string }>;
       return rows[0]!;
     };
     const rowsTitled = async (schema: string, title: string): Promise<number> => {
@@ -223,9 +217,10 @@ describe('leak canary', () => {
       expect(tenants).toHaveLength(4);
       a = { id: tenants[0]!.id, schemaName: tenants[0]!.schema_name, slug: tenants[0]!.slug };
       b = { id: tenants[2]!.id, schemaName: tenants[2]!.schema_name, slug: tenants[2]!.slug };
-      const config = loadConfig({ DATABASE_URL: shared.databaseUrl, REDIS_URL: shared.redisUrl, JWT_SECRET: 'x'.repeat(32) });
+      // As the API connects: the runtime role.
+      const config = loadConfig({ DATABASE_URL: shared.appDatabaseUrl, REDIS_URL: shared.redisUrl, JWT_SECRET: 'x'.repeat(32) });
       dataSource = await createDataSource(config, 'leak-test', [DocumentEntity], 1).initialize();
-      tenantDb = new TenantDb(dataSource, clsStub as unknown as ConstructorParameters<typeof TenantDb>[1]);
+      tenantDb = new TenantDb(dataSource);
       const state = await sessionState();
       baseline = { search_path: state.search_path, pid: state.pid };
       expect(baseline.search_path).not.toContain('tenant_');
@@ -243,23 +238,29 @@ describe('leak canary', () => {
       expect(state.tenant_id ?? '', label).toBe('');
       expect(state.txid, `${label}: no transaction left open`).toBeNull();
       expect(state.autocommit, `${label}: no transaction left open`).toBe(true);
+      expect(state.role, `${label}: back to the runtime role`).toBe('tenantry_app');
     };
 
     it('a throwing unit of work rolls back, and the connection goes back to the pool without the tenant', async () => {
       const title = `${a.slug} rolled back ${Date.now()}`;
-      let inside: { search_path: string; tenant_id: string | null; pid: number } | undefined;
+      let inside: { search_path: string; tenant_id: string | null; pid: number; role: string } | undefined;
       await expect(
         tenantDb.run(a, async (m) => {
           await m.query(`INSERT INTO documents (title, content) VALUES ($1, 'x')`, [title]);
           inside = ((await m.query(
-            `SELECT current_setting('search_path') AS search_path, current_setting('app.tenant_id', true) AS tenant_id, pg_backend_pid() AS pid`,
-          )) as Array<{ search_path: string; tenant_id: string | null; pid: number }>)[0];
+            `SELECT current_setting('search_path') AS search_path, current_setting('app.tenant_id', true) AS tenant_id, pg_backend_pid() AS pid, current_user AS role`,
+          )) as Array<{ search_path: string; tenant_id: string | null; pid: number; role: string }>)[0];
           expect(await m.query(`SELECT 1 FROM documents WHERE title = $1`, [title])).toHaveLength(1);
           throw new Error('boom');
         }),
       ).rejects.toThrow('boom');
       // PostgreSQL shows the setting normalised: quotes only where the name needs them.
-      expect({ ...inside, search_path: inside?.search_path.replace(/"/g, '') }).toEqual({ search_path: `${a.schemaName}, public`, tenant_id: a.id, pid: baseline.pid });
+      expect({ ...inside, search_path: inside?.search_path.replace(/"/g, '') }).toEqual({
+        search_path: a.schemaName,
+        tenant_id: a.id,
+        pid: baseline.pid,
+        role: `tnt_${a.id.replace(/-/g, '')}`,
+      });
       await expectCleanConnection('after a throw');
       expect(await rowsTitled(a.schemaName, title)).toBe(0);
     });

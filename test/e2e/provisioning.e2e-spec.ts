@@ -16,7 +16,7 @@ import {
   pgPool,
   schemaState,
   TENANT_TABLES,
-  tenantRecord,
+  tenantRecord, tenantRoleState,
   uniqueDatabaseName,
   waitUntil,
 } from '../support/tenant-schema.js';
@@ -236,6 +236,9 @@ describe('provisioning on stacks with their own database', () => {
     expect(failed.last_error).toMatch(/provision\.fail/);
     // All or nothing: no tenant schema, and the spare it had claimed is back in the pool.
     expect((await schemaState(fdb, created.schema_name)).exists).toBe(false);
+    expect(await tenantRoleState(fdb, created.id, created.schema_name), 'nor its role').toEqual({ exists: false });
+    const spareRoles = await fdb.query(`SELECT p.schema_name FROM public.schema_pool p WHERE NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = p.schema_name)`);
+    expect(spareRoles.rows, 'every spare still has its own role').toEqual([]);
     expect(await tenantRecord(fdb, created.id)).toMatchObject({ status: 'failed', schema_version: 0 });
     const sparesAfter = await fdb.query<{ schema_name: string; oid: string }>(
       `SELECT p.schema_name, n.oid::text AS oid FROM public.schema_pool p JOIN pg_namespace n ON n.nspname = p.schema_name ORDER BY 1`,

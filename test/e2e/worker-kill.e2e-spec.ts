@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type AppProcess, startApp } from '../../libs/devstack/src/index.js';
 import { client, createTenant, registerUser, waitForStatus, type Request } from '../support/http.js';
 import { createDatabase, type Stack, startStack } from '../support/stack.js';
-import { dropDatabase, expectCompleteTenant, orphanSchemas, pgPool, schemaState, tenantRecord, uniqueDatabaseName, waitUntil } from '../support/tenant-schema.js';
+import { dropDatabase, expectCompleteTenant, orphanSchemas, pgPool, schemaState, tenantRecord, tenantRoleState, uniqueDatabaseName, waitUntil } from '../support/tenant-schema.js';
 
 const shared = inject('stack');
 
@@ -60,7 +60,7 @@ describe('worker killed mid-provisioning', () => {
     // The provisioning transaction is open: schema created, tables made, now sleeping on the failpoint.
     const sleeper = await waitUntil(
       'the provisioning transaction to reach pg_sleep',
-      async () => (await otherSessions()).find((s) => s.application_name === 'tenantry-worker' && s.state === 'active' && s.query.includes('pg_sleep')),
+      async () => (await otherSessions()).find((s) => s.application_name === 'tenantry-worker-owner' && s.state === 'active' && s.query.includes('pg_sleep')),
       10_000,
       25,
     );
@@ -76,11 +76,13 @@ describe('worker killed mid-provisioning', () => {
     // PostgreSQL notices the dead client when the sleep ends and rolls the transaction back.
     await waitUntil('the dead worker\'s backend to end', async () => !(await otherSessions()).some((s) => s.pid === sleeper.pid), 10_000, 50);
     const sessions = await otherSessions();
-    expect(sessions.filter((s) => s.application_name === 'tenantry-worker')).toEqual([]);
+    // Neither of the worker's pools (runtime and owner) keeps a session.
+    expect(sessions.filter((s) => s.application_name.startsWith('tenantry-worker'))).toEqual([]);
     expect(sessions.filter((s) => s.state?.startsWith('idle in transaction'))).toEqual([]);
 
     // Nothing half-made survives: no tenant schema, no other schema, no tables outside public.
     expect(await schemaState(db, created.schema_name)).toEqual({ exists: false, tables: [], ledger: [] });
+    expect(await tenantRoleState(db, created.id, created.schema_name), 'no role either').toEqual({ exists: false });
     const schemas = await db.query<{ nspname: string }>(
       `SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('public', 'information_schema') AND nspname NOT LIKE 'pg\\_%' ORDER BY 1`,
     );

@@ -24,6 +24,7 @@ export function cliEnv(stackEnv: Record<string, string>, overrides: Record<strin
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     DATABASE_URL: pick('DATABASE_URL'),
+    DATABASE_OWNER_URL: pick('DATABASE_OWNER_URL'),
     REDIS_URL: pick('REDIS_URL'),
     REDIS_PREFIX: pick('REDIS_PREFIX'),
     JWT_SECRET: pick('JWT_SECRET'),

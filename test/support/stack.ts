@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { type AppProcess, startApp } from '../../libs/devstack/src/index.js';
+import { type AppProcess, ensureDatabaseRoles, startApp } from '../../libs/devstack/src/index.js';
 
 export const TEST_JWT_SECRET = 'tenantry-test-jwt-secret-0123456789-abcdefghijklmnop';
 export const TEST_BASE_DOMAIN = 'tenantry.test';
@@ -8,7 +8,12 @@ export const TEST_BASE_DOMAIN = 'tenantry.test';
 /** What test files get from the global setup (inject('stack')). */
 export interface StackInfo {
   apiUrl: string;
+  /** The database as a superuser, for tests that look at (or tamper with) what the processes did. */
   databaseUrl: string;
+  /** The runtime role the API and worker connect as (DATABASE_URL of the processes). */
+  appDatabaseUrl: string;
+  /** The owner role (DATABASE_OWNER_URL of the processes). */
+  ownerDatabaseUrl: string;
   /** The server's maintenance database URL, for creating more databases. */
   serverUrl: string;
   redisUrl: string;
@@ -54,11 +59,13 @@ export interface StackOptions {
 
 /** Starts an API and/or a worker process against the given servers. */
 export async function startStack(options: StackOptions): Promise<Stack> {
+  const roles = await ensureDatabaseRoles(options.databaseUrl);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
     NODE_ENV: 'test',
-    DATABASE_URL: options.databaseUrl,
+    DATABASE_URL: roles.appUrl,
+    DATABASE_OWNER_URL: roles.ownerUrl,
     REDIS_URL: options.redisUrl,
     REDIS_PREFIX: options.redisPrefix ?? `t${randomBytes(4).toString('hex')}`,
     JWT_SECRET: TEST_JWT_SECRET,
@@ -92,6 +99,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     info: {
       apiUrl: api ? `http://127.0.0.1:${api.port}` : '',
       databaseUrl: options.databaseUrl,
+      appDatabaseUrl: roles.appUrl,
+      ownerDatabaseUrl: roles.ownerUrl,
       serverUrl: options.serverUrl,
       redisUrl: options.redisUrl,
       dataDir: options.dataDir,

@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { expect } from 'vitest';
-import { LATEST_TENANT_VERSION, TENANT_MIGRATIONS } from '../../libs/database/src/index.js';
+import { LATEST_TENANT_VERSION, TENANT_MIGRATIONS, tenantRoleName } from '../../libs/database/src/index.js';
 
 /** Tables every provisioned tenant schema holds (the `_migrations` ledger included); later migrations may add more. */
 export const TENANT_TABLES = ['_migrations', 'chat_messages', 'chat_sessions', 'documents', 'fine_tune_jobs'] as const;
@@ -100,7 +100,31 @@ export async function expectCompleteTenant(db: pg.Pool, tenantId: string): Promi
   expect(tenant!.last_error).toBeNull();
   const state = await schemaState(db, tenant!.schema_name);
   expect(state, `schema ${tenant!.schema_name}`).toEqual({ exists: true, tables: expect.arrayContaining([...TENANT_TABLES]), ledger: EXPECTED_LEDGER });
+  expect(await tenantRoleState(db, tenantId, tenant!.schema_name), `the role of ${tenant!.schema_name}`).toEqual({
+    exists: true,
+    usage: true,
+    documents: true,
+    app_member: true,
+  });
   return tenant!;
+}
+
+/** Whether the tenant's role exists, may use its schema and tables, and the runtime role may become it. */
+export async function tenantRoleState(
+  db: pg.Pool,
+  tenantId: string,
+  schemaName: string,
+): Promise<{ exists: boolean; usage?: boolean; documents?: boolean; app_member?: boolean }> {
+  const role = tenantRoleName(tenantId);
+  const found = await db.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [role]);
+  if (found.rowCount === 0) return { exists: false };
+  const res = await db.query<{ usage: boolean; documents: boolean; app_member: boolean }>(
+    `SELECT has_schema_privilege($1, $2, 'USAGE') AS usage,
+            has_table_privilege($1, format('%I.documents', $2::text), 'SELECT, INSERT, UPDATE, DELETE') AS documents,
+            pg_has_role('tenantry_app', $1, 'USAGE') = false AND pg_has_role('tenantry_app', $1, 'MEMBER') AS app_member`,
+    [role, schemaName],
+  );
+  return { exists: true, ...res.rows[0]! };
 }
 
 /** Drops a database made with createDatabase (for suites that bring their own). */

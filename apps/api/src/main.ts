@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { AllExceptionsFilter, createLogger, createValidationPipe, errorBody, PinoNestLogger } from '../../../libs/common/src/index.js';
-import { loadConfigOrExit } from '../../../libs/config/src/index.js';
+import { exitOnConfigError, loadConfigOrExit } from '../../../libs/config/src/index.js';
 import { collectControllers, findUndeclaredRoutes } from '../../../libs/rbac/src/index.js';
 import { rewriteTenantPath, type TenantRequest } from '../../../libs/tenancy/src/index.js';
 import { AppModule } from './app.module.js';
@@ -37,7 +37,7 @@ const adapter = new FastifyAdapter({
 const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
   logger: new PinoNestLogger(logger),
   abortOnError: false,
-});
+}).catch(exitOnConfigError);
 app.useGlobalPipes(createValidationPipe());
 app.useGlobalFilters(new AllExceptionsFilter(logger));
 app.enableShutdownHooks();

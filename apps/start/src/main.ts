@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig, readRuntime, runtimeFile, type RuntimeInfo } from '../../../libs/config/src/index.js';
-import { createDataSource, runPublicMigrations } from '../../../libs/database/src/index.js';
-import { hasRedisServer, portAvailable, startApp, startEmbeddedPostgres, startRedisServer, stopChild } from '../../../libs/devstack/src/index.js';
+import { runPublicMigrations } from '../../../libs/database/src/index.js';
+import { ensureDatabaseRoles, hasRedisServer, portAvailable, startApp, startEmbeddedPostgres, startRedisServer, stopChild } from '../../../libs/devstack/src/index.js';
 
 const say = (line: string): void => void process.stdout.write(`[tenantry] ${line}\n`);
 const fail = (line: string): never => {
@@ -75,12 +75,15 @@ async function main(): Promise<void> {
   try {
     const secrets = await loadSecrets(dataDir);
     let databaseUrl = process.env.DATABASE_URL;
+    let databaseOwnerUrl = process.env.DATABASE_OWNER_URL;
     if (!databaseUrl) {
       say('starting embedded PostgreSQL');
       const pg = await startEmbeddedPostgres({ dataDir, database: 'tenantry', log: process.env.TENANTRY_PG_LOG ? (l) => say(l) : undefined });
       stoppers.push(pg.stop);
-      databaseUrl = pg.url;
       say(`embedded PostgreSQL is up (data in ${pg.clusterDir})`);
+      const roles = await ensureDatabaseRoles(pg.url);
+      databaseUrl = roles.appUrl;
+      databaseOwnerUrl = roles.ownerUrl;
     }
     let redisUrl = process.env.REDIS_URL;
     let redisPid: number | undefined;
@@ -94,15 +97,14 @@ async function main(): Promise<void> {
     const env = {
       ...process.env,
       DATABASE_URL: databaseUrl,
+      ...(databaseOwnerUrl ? { DATABASE_OWNER_URL: databaseOwnerUrl } : {}),
       REDIS_URL: redisUrl,
       JWT_SECRET: process.env.JWT_SECRET || secrets.jwt_secret,
       MASTER_KEY: process.env.MASTER_KEY || secrets.master_key,
       DATA_DIR: dataDir,
     };
     const migrationConfig = loadConfig(env);
-    const dataSource = await createDataSource(migrationConfig, 'tenantry-start', [], 2).initialize();
-    const applied = await runPublicMigrations(dataSource);
-    await dataSource.destroy();
+    const applied = await runPublicMigrations(migrationConfig, 'tenantry-start');
     say(applied.length > 0 ? `applied public migrations: ${applied.join(', ')}` : 'public schema is up to date');
 
     const appEnv = { ...env, RUN_MIGRATIONS: 'false' };
@@ -123,6 +125,7 @@ async function main(): Promise<void> {
     const runtime: RuntimeInfo & { redis_pid?: number; api_pid?: number; worker_pid?: number } = {
       pid: process.pid,
       database_url: databaseUrl,
+      database_owner_url: databaseOwnerUrl,
       redis_url: redisUrl,
       api_url: apiUrl,
       docs_url: `${apiUrl}/docs`,

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { createLogger, PinoNestLogger } from '../../../libs/common/src/index.js';
-import { loadConfigOrExit } from '../../../libs/config/src/index.js';
+import { exitOnConfigError, loadConfigOrExit } from '../../../libs/config/src/index.js';
 import { WorkerModule } from './worker.module.js';
 
 const config = loadConfigOrExit();
@@ -10,7 +10,7 @@ const logger = createLogger(config.LOG_LEVEL, 'worker');
 const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
   logger: new PinoNestLogger(logger),
   abortOnError: false,
-});
+}).catch(exitOnConfigError);
 app.enableShutdownHooks();
 logger.info('worker started');
 process.send?.({ type: 'ready' });

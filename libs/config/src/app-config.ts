@@ -24,6 +24,14 @@ export class AppConfig {
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   DATABASE_URL?: string;
 
+  /**
+   * The owner role's connection: public migrations, tenant schema DDL (provisioning,
+   * tenant migrations) and tenant roles. DATABASE_URL is then the runtime role, which owns
+   * nothing. Unset: DATABASE_URL does both (no separation of duties).
+   */
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  DATABASE_OWNER_URL?: string;
+
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   REDIS_URL?: string;
 
@@ -110,6 +118,15 @@ export class AppConfig {
     return this.DATABASE_URL;
   }
 
+  get databaseOwnerUrl(): string {
+    return this.DATABASE_OWNER_URL ?? this.databaseUrl;
+  }
+
+  /** The runtime role (DATABASE_URL's user): every tenant role is granted to it. */
+  get appRoleName(): string {
+    return decodeURIComponent(new URL(this.databaseUrl).username) || 'postgres';
+  }
+
   get redisUrl(): string {
     if (!this.REDIS_URL) throw new ConfigError('REDIS_URL is not set and no running `npm start` was found in DATA_DIR');
     return this.REDIS_URL;
@@ -138,6 +155,7 @@ export class ConfigError extends Error {
 export interface RuntimeInfo {
   pid: number;
   database_url: string;
+  database_owner_url?: string;
   redis_url: string;
   api_url?: string;
   docs_url?: string;
@@ -168,7 +186,7 @@ export function readRuntime(dataDir: string): RuntimeInfo | undefined {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const raw: Record<string, unknown> = {};
-  for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'BASE_DOMAIN', 'JWT_SECRET', 'MASTER_KEY', 'FAILPOINTS', 'BOOTSTRAP_ADMIN_EMAIL', 'BOOTSTRAP_ADMIN_PASSWORD']) {
+  for (const key of [...known, 'DATABASE_URL', 'DATABASE_OWNER_URL', 'REDIS_URL', 'BASE_DOMAIN', 'JWT_SECRET', 'MASTER_KEY', 'FAILPOINTS', 'BOOTSTRAP_ADMIN_EMAIL', 'BOOTSTRAP_ADMIN_PASSWORD']) {
     if (env[key] !== undefined) raw[key] = env[key];
   }
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
@@ -179,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const runtime = readRuntime(config.DATA_DIR);
   if (runtime) {
+    if (!config.DATABASE_URL) config.DATABASE_OWNER_URL ??= runtime.database_owner_url;
     config.DATABASE_URL ??= runtime.database_url;
     config.REDIS_URL ??= runtime.redis_url;
     config.JWT_SECRET ??= runtime.jwt_secret;
@@ -188,6 +207,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError('invalid configuration: JWT_SECRET is required when NODE_ENV=production');
   }
   return config;
+}
+
+/**
+ * For process entry points, around the application's boot: a ConfigError (a setting the
+ * process refuses to run with, found while connecting) is one line on stderr and exit code 1,
+ * like a bad variable; anything else is rethrown as is.
+ */
+export function exitOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
 }
 
 /** loadConfig for process entry points: a bad value is one line on stderr and exit code 1. */

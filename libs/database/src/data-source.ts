@@ -1,9 +1,10 @@
-import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { DataSource, type EntitySchema, type MixedList, type QueryRunner } from 'typeorm';
 import type { AppConfig } from '../../config/src/index.js';
 import { MembershipEntity } from './entities/membership.entity.js';
 import { TenantEntity } from './entities/tenant.entity.js';
 import { UserEntity } from './entities/user.entity.js';
 import { PUBLIC_MIGRATIONS } from './migrations/index.js';
+import { quoteIdent } from './sql.util.js';
 
 export const PUBLIC_ENTITIES = [UserEntity, TenantEntity, MembershipEntity];
 
@@ -18,10 +19,11 @@ export function createDataSource(
   applicationName: string,
   tenantEntities: EntityClass[] = [],
   poolSize = config.DB_POOL_SIZE,
+  url = config.databaseUrl,
 ): DataSource {
   return new DataSource({
     type: 'postgres',
-    url: config.databaseUrl,
+    url,
     entities: [...PUBLIC_ENTITIES, ...tenantEntities] as MixedList<string | EntitySchema | (new () => unknown)>,
     migrations: PUBLIC_MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
@@ -40,16 +42,41 @@ export function createDataSource(
 
 const PUBLIC_MIGRATION_LOCK = 7_261_001;
 
-/** Runs pending public migrations; several processes may call it at once (advisory lock). */
-export async function runPublicMigrations(dataSource: DataSource): Promise<string[]> {
+/** Public tables only the owner touches: the runtime role gets no privilege on them. */
+const OWNER_ONLY_TABLES = ['typeorm_migrations', 'schema_pool'];
+
+/**
+ * Runs pending public migrations as the owner role, then grants the runtime role what it
+ * needs on the public tables (idempotent, so tables of new migrations are covered). Several
+ * processes may call it at once: an advisory lock serialises them.
+ */
+export async function runPublicMigrations(config: AppConfig, applicationName: string): Promise<string[]> {
+  // Two connections: one holds the advisory lock, TypeORM runs the migrations on another.
+  const dataSource = await createDataSource(config, applicationName, [], 2, config.databaseOwnerUrl).initialize();
   const runner = dataSource.createQueryRunner();
-  await runner.connect();
   try {
+    await runner.connect();
     await runner.query('SELECT pg_advisory_lock($1)', [PUBLIC_MIGRATION_LOCK]);
     const done = await dataSource.runMigrations({ transaction: 'each' });
+    await grantRuntimeRole(runner, config.appRoleName);
     return done.map((m) => m.name);
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [PUBLIC_MIGRATION_LOCK]).catch(() => undefined);
     await runner.release();
+    await dataSource.destroy();
   }
+}
+
+async function grantRuntimeRole(runner: QueryRunner, appRole: string): Promise<void> {
+  const [me] = (await runner.query('SELECT current_user AS name')) as Array<{ name: string }>;
+  if (me?.name === appRole) return; // one role does both: nothing to separate
+  const app = quoteIdent(appRole);
+  await runner.query(
+    [
+      `GRANT USAGE ON SCHEMA public TO ${app}`,
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${app}`,
+      `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${app}`,
+      `REVOKE ALL ON ${OWNER_ONLY_TABLES.map((t) => `public.${quoteIdent(t)}`).join(', ')} FROM ${app}`,
+    ].join(';\n'),
+  );
 }

@@ -1,15 +1,22 @@
 import { type DynamicModule, Global, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../../config/src/index.js';
-import { createDataSource, type EntityClass, runPublicMigrations } from './data-source.js';
+import { AppConfig, ConfigError } from '../../config/src/index.js';
+import { createDataSource, runPublicMigrations } from './data-source.js';
+import { DATABASE_OPTIONS, type DatabaseOptions, OwnerDb } from './owner-db.js';
 import { TenantDb } from './tenant-db.js';
 
-const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
-
-export interface DatabaseOptions {
-  /** Shown in pg_stat_activity (`tenantry-api`, `tenantry-worker`, ...). */
-  applicationName: string;
-  tenantEntities: EntityClass[];
+/**
+ * The runtime role must be subject to row-level security and tenant roles: a superuser or
+ * BYPASSRLS role would make both a formality. Refused in production, a loud warning elsewhere.
+ */
+async function checkRuntimeRole(dataSource: DataSource, config: AppConfig): Promise<void> {
+  const [role] = (await dataSource.query(
+    `SELECT current_user AS name, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`,
+  )) as Array<{ name: string; rolsuper: boolean; rolbypassrls: boolean }>;
+  if (!role || (!role.rolsuper && !role.rolbypassrls)) return;
+  const problem = `DATABASE_URL connects as '${role.name}', a ${role.rolsuper ? 'superuser' : 'BYPASSRLS role'}: PostgreSQL would not enforce tenant isolation; use a runtime role that owns nothing (README, "Security and isolation")`;
+  if (config.NODE_ENV === 'production') throw new ConfigError(problem);
+  new Logger('Database').warn(problem);
 }
 
 @Injectable()
@@ -20,7 +27,7 @@ class DataSourceCloser implements OnApplicationShutdown {
   }
 }
 
-/** The PostgreSQL pool (a TypeORM DataSource), public migrations at boot, and TenantDb. */
+/** The runtime role's pool (a TypeORM DataSource), public migrations at boot, TenantDb, and the owner's pool. */
 @Global()
 @Module({
   providers: [
@@ -28,18 +35,20 @@ class DataSourceCloser implements OnApplicationShutdown {
       provide: DataSource,
       inject: [AppConfig, DATABASE_OPTIONS],
       useFactory: async (config: AppConfig, options: DatabaseOptions) => {
-        const dataSource = await createDataSource(config, options.applicationName, options.tenantEntities).initialize();
         if (config.RUN_MIGRATIONS) {
-          const applied = await runPublicMigrations(dataSource);
+          const applied = await runPublicMigrations(config, options.applicationName);
           if (applied.length > 0) new Logger('Database').log(`applied public migrations: ${applied.join(', ')}`);
         }
+        const dataSource = await createDataSource(config, options.applicationName, options.tenantEntities).initialize();
+        await checkRuntimeRole(dataSource, config);
         return dataSource;
       },
     },
     DataSourceCloser,
     TenantDb,
+    OwnerDb,
   ],
-  exports: [DataSource, TenantDb],
+  exports: [DataSource, TenantDb, OwnerDb],
 })
 export class DatabaseModule {
   static forRoot(options: DatabaseOptions): DynamicModule {

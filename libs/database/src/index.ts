@@ -4,13 +4,15 @@
 export { createDataSource, PUBLIC_ENTITIES, runPublicMigrations } from './data-source.js';
 export type { EntityClass } from './data-source.js';
 export { DatabaseModule } from './database.module.js';
-export type { DatabaseOptions } from './database.module.js';
+export { OwnerDb } from './owner-db.js';
+export type { DatabaseOptions } from './owner-db.js';
 export { MEMBER_ROLES, MembershipEntity } from './entities/membership.entity.js';
 export type { MemberRole } from './entities/membership.entity.js';
 export { TENANT_PLANS, TENANT_STATUSES, TenantEntity } from './entities/tenant.entity.js';
 export type { TenantPlan, TenantStatus } from './entities/tenant.entity.js';
 export { UserEntity } from './entities/user.entity.js';
-export { quoteIdent, quoteLiteral, SPARE_SCHEMA_PREFIX, TENANT_SCHEMA_PREFIX, tenantContextSql, tenantSchemaName } from './sql.util.js';
+export { quoteIdent, quoteLiteral, SPARE_SCHEMA_PREFIX, TENANT_ROLE_PREFIX, TENANT_SCHEMA_PREFIX, tenantContextSql, tenantRoleName, tenantSchemaName } from './sql.util.js';
+export { createTenantRoleSql, dropTenantRoleSql } from './tenant-roles.js';
 export { NoTenantContextError, TenantDb } from './tenant-db.js';
 export type { TenantRef } from './tenant-db.js';
 export { LATEST_TENANT_VERSION, TENANT_MIGRATIONS } from './tenant-migrations/index.js';

@@ -55,13 +55,17 @@ describe('quoteLiteral', () => {
 });
 
 describe('tenantContextSql', () => {
-  it('sets a transaction-local search_path (tenant first, then public) and app.tenant_id', () => {
-    const sql = tenantContextSql('tenant_acme', '0b6c7d4e-1a2b-4c3d-8e9f-001122334455');
-    expect(sql).toBe(`SET LOCAL search_path TO "tenant_acme", public; SET LOCAL app.tenant_id TO '0b6c7d4e-1a2b-4c3d-8e9f-001122334455'`);
+  it('sets a transaction-local search_path (the tenant schema alone), app.tenant_id and the tenant role', () => {
+    const sql = tenantContextSql('tenant_acme', '0B6C7D4E-1a2b-4c3d-8e9f-001122334455');
+    expect(sql).toBe(
+      `SET LOCAL search_path TO "tenant_acme"; SET LOCAL app.tenant_id TO '0B6C7D4E-1a2b-4c3d-8e9f-001122334455'; SET LOCAL ROLE "tnt_0b6c7d4e1a2b4c3d8e9f001122334455"`,
+    );
   });
 
   it('quotes a hostile schema name as one identifier and a hostile id as one literal', () => {
     const sql = tenantContextSql(`x"; DROP SCHEMA public; --`, `id'; DROP SCHEMA public; --`);
-    expect(sql).toBe(`SET LOCAL search_path TO "x""; DROP SCHEMA public; --", public; SET LOCAL app.tenant_id TO 'id''; DROP SCHEMA public; --'`);
+    expect(sql).toBe(
+      `SET LOCAL search_path TO "x""; DROP SCHEMA public; --"; SET LOCAL app.tenant_id TO 'id''; DROP SCHEMA public; --'; SET LOCAL ROLE "tnt_id'; drop schema public; "`,
+    );
   });
 });

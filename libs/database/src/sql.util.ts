@@ -18,17 +18,28 @@ export function tenantSchemaName(slug: string): string {
   return TENANT_SCHEMA_PREFIX + slug.replace(/-/g, '_');
 }
 
-/**
- * SQL that makes the current transaction see the tenant's schema first and carry its id
- * (`app.tenant_id`). SET LOCAL is set_config(..., true): it ends with the transaction. It is
- * used rather than `SELECT set_config(...)` because a utility statement skips the planner
- * and returns no row (measured: ~15 µs less CPU on each side per unit of work).
- */
-export function tenantContextSql(schemaName: string, tenantId: string): string {
-  return `${localSearchPathSql(schemaName)}, public; SET LOCAL app.tenant_id TO ${quoteLiteral(tenantId)}`;
+/** Prefix of every tenant's PostgreSQL role (roles are cluster-wide, so the name carries the tenant's uuid). */
+export const TENANT_ROLE_PREFIX = 'tnt_';
+
+/** The PostgreSQL role of a tenant: `tnt_<uuid without dashes>`. The only place that name is made. */
+export function tenantRoleName(tenantId: string): string {
+  return TENANT_ROLE_PREFIX + tenantId.replace(/-/g, '').toLowerCase();
 }
 
-/** A transaction-local search_path of just this schema (tenant migrations must not reach `public`). */
+/**
+ * SQL that makes the current transaction act as the tenant: its schema is the whole
+ * search_path (a table missing there never resolves to `public`), `app.tenant_id` carries
+ * its id, and the role becomes the tenant's own, so PostgreSQL itself refuses any other
+ * tenant's schema and row-level security shows only this tenant's rows of public tables.
+ * All three are SET LOCAL: they end with the transaction. SET LOCAL rather than
+ * `SELECT set_config(...)` because a utility statement skips the planner and returns no
+ * row (measured: ~15 µs less CPU on each side per unit of work).
+ */
+export function tenantContextSql(schemaName: string, tenantId: string): string {
+  return `${localSearchPathSql(schemaName)}; SET LOCAL app.tenant_id TO ${quoteLiteral(tenantId)}; SET LOCAL ROLE ${quoteIdent(tenantRoleName(tenantId))}`;
+}
+
+/** A transaction-local search_path of just this schema. */
 export function localSearchPathSql(schemaName: string): string {
   return `SET LOCAL search_path TO ${quoteIdent(schemaName)}`;
 }

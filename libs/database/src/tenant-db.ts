@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClsService } from 'nestjs-cls';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { tenantContextSql } from './sql.util.js';
 
@@ -8,8 +8,6 @@ export interface TenantRef {
   id: string;
   schemaName: string;
 }
-
-const CTX_MANAGER = 'tenantdb.manager';
 
 export class NoTenantContextError extends Error {
   constructor() {
@@ -73,17 +71,18 @@ class TenantTransaction {
 
 /**
  * The tenant unit of work. Everything that touches a tenant schema goes through run():
- * one transaction on one pooled connection, committed when fn resolves, rolled back
- * when it throws, the connection always released. API requests, worker jobs and CLI
- * commands use the same method; inside an API request the manager is also reachable
- * through `manager` (nestjs-cls), which throws when no unit of work is active.
+ * one transaction on one pooled connection, as the tenant's own role, committed when fn
+ * resolves, rolled back when it throws, the connection always released. API requests,
+ * worker jobs and CLI commands use the same method. runInContext() also makes the manager
+ * reachable through `manager` for the async calls fn makes; each unit of work has its own
+ * async context, so concurrent and nested units of work in one request never see each
+ * other's manager.
  */
 @Injectable()
 export class TenantDb {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly cls: ClsService,
-  ) {}
+  private readonly current = new AsyncLocalStorage<EntityManager>();
+
+  constructor(private readonly dataSource: DataSource) {}
 
   async run<T>(tenant: TenantRef, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
@@ -110,37 +109,24 @@ export class TenantDb {
     }
   }
 
-  /** run() with the manager also published to the request context for `manager`. */
-  async runInContext<T>(tenant: TenantRef, fn: () => Promise<T>): Promise<T> {
-    return this.run(tenant, async (manager) => {
-      this.cls.set(CTX_MANAGER, manager);
-      try {
-        return await fn();
-      } finally {
-        this.cls.set(CTX_MANAGER, undefined);
-      }
-    });
+  /** run(), with the manager published as `manager` to everything fn calls. */
+  runInContext<T>(tenant: TenantRef, fn: () => Promise<T>): Promise<T> {
+    return this.run(tenant, (manager) => this.current.run(manager, fn));
+  }
+
+  /** The EntityManager of the unit of work this code runs in. */
+  get manager(): EntityManager {
+    const manager = this.current.getStore();
+    if (!manager) throw new NoTenantContextError();
+    return manager;
   }
 
   /**
-   * Publishes a given manager to the request context for `manager` while fn runs, WITHOUT
-   * a unit of work: no transaction, no SET LOCAL, no tenant. For bench/ only (the
-   * `/bench/plain` baseline runs the same repository code on another DataSource's manager);
-   * product code always goes through run() / runInContext().
+   * Publishes a manager as `manager` while fn runs, WITHOUT a unit of work (no transaction,
+   * no tenant). Only for bench/'s no-tenancy baseline, which runs the same repository code
+   * on another pool; product code always goes through run() / runInContext().
    */
-  async runOnManager<T>(manager: EntityManager, fn: () => Promise<T>): Promise<T> {
-    this.cls.set(CTX_MANAGER, manager);
-    try {
-      return await fn();
-    } finally {
-      this.cls.set(CTX_MANAGER, undefined);
-    }
-  }
-
-  /** The EntityManager of the current request's unit of work. */
-  get manager(): EntityManager {
-    const manager = this.cls.isActive() ? this.cls.get<EntityManager | undefined>(CTX_MANAGER) : undefined;
-    if (!manager) throw new NoTenantContextError();
-    return manager;
+  withManagerForBenchmark<T>(manager: EntityManager, fn: () => Promise<T>): Promise<T> {
+    return this.current.run(manager, fn);
   }
 }

@@ -8,3 +8,5 @@ export { freePort, portAvailable } from './free-port.js';
 export { hasRedisServer, startRedisServer } from './redis-server.js';
 export type { RunningRedis } from './redis-server.js';
 export { StackError } from './stack-error.js';
+export { APP_ROLE, ensureDatabaseRoles, OWNER_ROLE } from './database-roles.js';
+export type { DatabaseRoleUrls } from './database-roles.js';

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { AppConfig } from '../../../../libs/config/src/index.js';
 import { CorpusModule } from '../../../../libs/corpus/src/index.js';
-import { createPlainDataSource, PLAIN_DATA_SOURCE, PlainDataSourceCloser, PlainDocumentsController } from './plain-documents.controller.js';
+import { PlainDocumentsController, PlainPool } from './plain-documents.controller.js';
 import {
   RequestScopedDocumentsController,
   RequestScopedDocumentsRepository,
@@ -19,8 +18,7 @@ import {
   imports: [CorpusModule],
   controllers: [PlainDocumentsController, RequestScopedDocumentsController],
   providers: [
-    { provide: PLAIN_DATA_SOURCE, inject: [AppConfig], useFactory: createPlainDataSource },
-    PlainDataSourceCloser,
+    PlainPool,
     RequestUnitOfWork,
     RequestScopedDocumentsRepository,
     requestScopedDocumentsProvider,

@@ -1,15 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource, type QueryRunner } from 'typeorm';
+import type { QueryRunner } from 'typeorm';
 import { AppConfig } from '../../../config/src/index.js';
 import {
+  createTenantRoleSql,
   createTenantSchemaSql,
+  dropTenantRoleSql,
   LATEST_TENANT_VERSION,
   migrateTenantSchema,
+  OwnerDb,
   quoteIdent,
   quoteLiteral,
   SPARE_SCHEMA_PREFIX,
+  tenantRoleName,
 } from '../../../database/src/index.js';
 import { TenantEvents } from '../tenant-events.js';
 
@@ -22,20 +26,22 @@ interface LockedTenant {
   status: string;
   schema_version: number;
   schema_exists: boolean;
+  role_exists: boolean;
 }
 
 /**
- * Creates tenant schemas. Each provisioning is one transaction: the tenant row is locked,
- * the schema comes from the warm pool (a pre-migrated spare renamed in place) or is
- * created and migrated, and the tenant is marked active, so a crash at any instruction
- * leaves either nothing or a complete, active tenant. Running it twice is a no-op.
+ * Creates tenant schemas and their roles, as the owner role. Each provisioning is one
+ * transaction: the tenant row is locked, the schema and its role come from the warm pool
+ * (a pre-migrated spare and its role, renamed in place) or are created, and the tenant is
+ * marked active, so a crash at any instruction leaves either nothing or a complete, active
+ * tenant. Running it twice is a no-op.
  */
 @Injectable()
 export class ProvisioningService {
   private readonly logger = new Logger(ProvisioningService.name);
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly owner: OwnerDb,
     private readonly config: AppConfig,
     private readonly events: TenantEvents,
   ) {}
@@ -50,11 +56,19 @@ export class ProvisioningService {
       // Asked only once the row lock is held, in a statement of its own: a statement that waited
       // for the lock sees the tenant row as the concurrent provisioning left it (active) but
       // pg_namespace as of before the wait (no schema), and would create the schema twice.
-      const exists = (await runner.query(`SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema_exists`, [
-        rows[0].schema_name,
-      ])) as Array<{ schema_exists: boolean }>;
-      const tenant: LockedTenant = { ...rows[0], schema_exists: exists[0]?.schema_exists === true };
-      if (tenant.schema_exists && tenant.schema_version >= LATEST_TENANT_VERSION && tenant.status !== 'provisioning' && tenant.status !== 'failed') {
+      const role = tenantRoleName(rows[0].id);
+      const exists = (await runner.query(
+        `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema_exists, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $2) AS role_exists`,
+        [rows[0].schema_name, role],
+      )) as Array<{ schema_exists: boolean; role_exists: boolean }>;
+      const tenant: LockedTenant = { ...rows[0], schema_exists: exists[0]?.schema_exists === true, role_exists: exists[0]?.role_exists === true };
+      if (
+        tenant.schema_exists &&
+        tenant.role_exists &&
+        tenant.schema_version >= LATEST_TENANT_VERSION &&
+        tenant.status !== 'provisioning' &&
+        tenant.status !== 'failed'
+      ) {
         return 'already-active' as const;
       }
       let outcome: ProvisionOutcome;
@@ -62,12 +76,12 @@ export class ProvisioningService {
       if (tenant.schema_exists) {
         await migrateTenantSchema(runner, tenant.schema_name);
         outcome = 'migrated';
-        sql = '';
+        sql = tenant.role_exists ? '' : `${createTenantRoleSql(role, tenant.schema_name, this.config.appRoleName)};\n`;
       } else {
         const spare = this.config.WARM_POOL_SIZE > 0 ? await this.claimSpare(runner) : null;
         sql = spare
-          ? `ALTER SCHEMA ${quoteIdent(spare)} RENAME TO ${quoteIdent(tenant.schema_name)};\n`
-          : `${createTenantSchemaSql(tenant.schema_name)};\n`;
+          ? `ALTER SCHEMA ${quoteIdent(spare)} RENAME TO ${quoteIdent(tenant.schema_name)};\nALTER ROLE ${quoteIdent(spare)} RENAME TO ${quoteIdent(role)};\n`
+          : `${createTenantSchemaSql(tenant.schema_name)};\n${createTenantRoleSql(role, tenant.schema_name, this.config.appRoleName)};\n`;
         outcome = spare ? 'claimed-spare' : 'created';
       }
       await this.failpointSleep(runner);
@@ -84,7 +98,7 @@ export class ProvisioningService {
 
   /** After the last attempt: the tenant shows `failed` and why, until someone retries. */
   async markFailed(tenantId: string, error: string): Promise<void> {
-    await this.dataSource.query(
+    await this.owner.query(
       `UPDATE public.tenants SET status = 'failed', last_error = $2, updated_at = now() WHERE id = $1 AND status = 'provisioning'`,
       [tenantId, error.slice(0, 2000)],
     );
@@ -102,9 +116,9 @@ export class ProvisioningService {
     return rows[0][0]?.schema_name ?? null;
   }
 
-  /** Tops the warm pool up to WARM_POOL_SIZE spares at the latest version; drops outdated ones. */
+  /** Tops the warm pool up to WARM_POOL_SIZE spares (each with its role) at the latest version; drops outdated ones. */
   async refillPool(): Promise<number> {
-    const outdated = (await this.dataSource.query(`SELECT schema_name FROM public.schema_pool WHERE schema_version <> $1`, [
+    const outdated = (await this.owner.query(`SELECT schema_name FROM public.schema_pool WHERE schema_version <> $1`, [
       LATEST_TENANT_VERSION,
     ])) as Array<{ schema_name: string }>;
     for (const { schema_name } of outdated) {
@@ -113,17 +127,17 @@ export class ProvisioningService {
           unknown[],
           number,
         ];
-        if (gone[1] > 0) await runner.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema_name)} CASCADE`);
+        if (gone[1] > 0) await runner.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema_name)} CASCADE;\n${dropTenantRoleSql(schema_name)}`);
       });
     }
     let created = 0;
     for (;;) {
-      const rows = (await this.dataSource.query(`SELECT count(*)::int AS n FROM public.schema_pool`)) as Array<{ n: number }>;
+      const rows = await this.owner.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM public.schema_pool`);
       if ((rows[0]?.n ?? 0) >= this.config.WARM_POOL_SIZE) return created;
       const name = SPARE_SCHEMA_PREFIX + randomBytes(8).toString('hex');
       await this.inTransaction((runner) =>
         runner.query(
-          `${createTenantSchemaSql(name)};\nINSERT INTO public.schema_pool (schema_name, schema_version) VALUES (${quoteLiteral(name)}, ${LATEST_TENANT_VERSION})`,
+          `${createTenantSchemaSql(name)};\n${createTenantRoleSql(name, name, this.config.appRoleName)};\nINSERT INTO public.schema_pool (schema_name, schema_version) VALUES (${quoteLiteral(name)}, ${LATEST_TENANT_VERSION})`,
         ),
       );
       created++;
@@ -143,8 +157,7 @@ export class ProvisioningService {
     }
   }
 
-  /** One transaction on one connection (TypeORM's own: commit, rollback on throw, release). */
   private inTransaction<T>(fn: (runner: QueryRunner) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction((manager) => fn(manager.queryRunner!));
+    return this.owner.transaction(fn);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { AppConfig } from '../../../config/src/index.js';
 import { DomainError, NotFound } from '../../../common/src/index.js';
-import { LATEST_TENANT_VERSION, migrateTenantSchema, TenantDb } from '../../../database/src/index.js';
+import { createTenantRoleSql, LATEST_TENANT_VERSION, migrateTenantSchema, OwnerDb, TENANT_ROLE_PREFIX, tenantRoleName } from '../../../database/src/index.js';
 import { isUuid } from '../tenants.repository.js';
 
 /** `pending`: a dry run's "would migrate"; `skipped`: not tried because a canary failed. */
@@ -74,13 +74,33 @@ export class TenantSchemaUpgrader {
   private readonly logger = new Logger(TenantSchemaUpgrader.name);
 
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly tenantDb: TenantDb,
+    private readonly owner: OwnerDb,
+    private readonly config: AppConfig,
   ) {}
 
-  /** Every tenant behind, default concurrency (the worker at start). */
+  /** Every tenant behind, default concurrency, after giving any tenant without a role its role (the worker at start). */
   async upgradeAll(): Promise<UpgradeResult[]> {
+    await this.ensureRoles();
     return (await this.upgrade()).results;
+  }
+
+  /**
+   * Tenants whose schema has no role yet (provisioned before tenant roles existed) get
+   * theirs: one query finds them, so a start with nothing to do costs one round trip.
+   */
+  async ensureRoles(): Promise<number> {
+    // The role name is tenantRoleName(id), written in SQL here so that one query finds them all.
+    const missing = await this.owner.query<Array<{ id: string; schema_name: string }>>(
+      `SELECT t.id, t.schema_name FROM public.tenants t
+        WHERE EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = t.schema_name)
+          AND NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = $1 || replace(t.id::text, '-', ''))`,
+      [TENANT_ROLE_PREFIX],
+    );
+    for (const t of missing) {
+      await this.owner.transaction((runner) => runner.query(createTenantRoleSql(tenantRoleName(t.id), t.schema_name, this.config.appRoleName)));
+    }
+    if (missing.length > 0) this.logger.log(`created the roles of ${missing.length} tenants`);
+    return missing.length;
   }
 
   async upgrade(options: UpgradeOptions = {}): Promise<UpgradeReport> {
@@ -112,7 +132,7 @@ export class TenantSchemaUpgrader {
 
   /** One query, served by the index on schema_version (almost every tenant is at the latest version). */
   private async findBehind(): Promise<BehindTenant[]> {
-    return (await this.dataSource.query(
+    return (await this.owner.query(
       `SELECT id, slug, schema_name, schema_version, status FROM public.tenants
         WHERE schema_version < $1 AND status IN ('active', 'suspended') ORDER BY created_at, id`,
       [LATEST_TENANT_VERSION],
@@ -120,7 +140,7 @@ export class TenantSchemaUpgrader {
   }
 
   private async findOneBehind(key: string): Promise<BehindTenant[]> {
-    const rows = (await this.dataSource.query(
+    const rows = (await this.owner.query(
       `SELECT id, slug, schema_name, schema_version, status FROM public.tenants WHERE ${isUuid(key) ? 'id = $1::uuid' : 'slug = $1'}`,
       [key],
     )) as BehindTenant[];
@@ -137,9 +157,9 @@ export class TenantSchemaUpgrader {
     const started = performance.now();
     const ms = (): number => Math.round(performance.now() - started);
     try {
-      const r = await this.tenantDb.run({ id: t.id, schemaName: t.schema_name }, async (manager) => {
-        const res = await migrateTenantSchema(manager.queryRunner!, t.schema_name);
-        await manager.query(`UPDATE public.tenants SET schema_version = $2, updated_at = now() WHERE id = $1`, [t.id, res.toVersion]);
+      const r = await this.owner.transaction(async (runner) => {
+        const res = await migrateTenantSchema(runner, t.schema_name);
+        await runner.query(`UPDATE public.tenants SET schema_version = $2, updated_at = now() WHERE id = $1`, [t.id, res.toVersion]);
         return res;
       });
       return { slug: t.slug, fromVersion: r.fromVersion, toVersion: r.toVersion, status: 'ok', ms: ms() };
