@@ -119,7 +119,7 @@ describe('the runtime role', () => {
       { silent: true },
     );
     await expect(started).rejects.toThrow(/superuser: PostgreSQL would not enforce tenant isolation/);
-  });
+  }, 120_000); // a whole API process start
 
   it('outside a unit of work it cannot read any tenant schema', async () => {
     await expect(dataSource.query(`SELECT * FROM ${a.schemaName}.documents`)).rejects.toThrow(/permission denied for schema/);

@@ -5,6 +5,7 @@ export { ProvisioningService } from './provisioning/provisioning.service.js';
 export type { ProvisionOutcome } from './provisioning/provisioning.service.js';
 export { DEFAULT_UPGRADE_CONCURRENCY, TenantSchemaUpgrader } from './provisioning/tenant-schema-upgrader.js';
 export type { UpgradeOptions, UpgradeReport, UpgradeResult, UpgradeStatus } from './provisioning/tenant-schema-upgrader.js';
+export { TenantSchemasRepository } from './provisioning/tenant-schemas.repository.js';
 export { slugProblem, SLUG_PATTERN } from './slug.util.js';
 export { TenantAccessGuard, TenantNotReady, TenantSuspended } from './tenant-access.guard.js';
 export type { TenantRequest } from './tenant-access.guard.js';

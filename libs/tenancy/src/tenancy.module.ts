@@ -3,6 +3,7 @@ import { JobsModule } from '../../jobs/src/index.js';
 import { ProvisioningService } from './provisioning/provisioning.service.js';
 import { TenantProvisioningProcessor } from './provisioning/tenant-provisioning.processor.js';
 import { TenantSchemaUpgrader } from './provisioning/tenant-schema-upgrader.js';
+import { TenantSchemasRepository } from './provisioning/tenant-schemas.repository.js';
 import { TenantAccessGuard } from './tenant-access.guard.js';
 import { TenantContext } from './tenant-context.js';
 import { TenantDirectory } from './tenant-directory.js';
@@ -32,7 +33,7 @@ export class TenancyModule {}
 /** Tenants in the worker: provisioning, the warm schema pool, schema upgrades at start. */
 @Module({
   imports: [JobsModule],
-  providers: [ProvisioningService, TenantSchemaUpgrader, TenantProvisioningProcessor, TenantEvents],
+  providers: [ProvisioningService, TenantSchemaUpgrader, TenantSchemasRepository, TenantProvisioningProcessor, TenantEvents],
   exports: [ProvisioningService, TenantSchemaUpgrader],
 })
 export class TenancyWorkerModule {}
@@ -44,7 +45,7 @@ export class TenancyWorkerModule {}
  */
 @Module({
   imports: [JobsModule],
-  providers: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader],
+  providers: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, TenantSchemasRepository],
   exports: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader],
 })
 export class TenancyCoreModule {}

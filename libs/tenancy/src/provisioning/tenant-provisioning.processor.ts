@@ -2,11 +2,11 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Job, Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../../../config/src/index.js';
 import { checkJobHandlers, JOB, QUEUE, TenantJobsProducer, type JobName, type ProvisionTenantPayload } from '../../../jobs/src/index.js';
 import { ProvisioningService } from './provisioning.service.js';
 import { TenantSchemaUpgrader } from './tenant-schema-upgrader.js';
+import { TenantSchemasRepository } from './tenant-schemas.repository.js';
 
 const RECONCILE_EVERY_MS = 60_000;
 
@@ -26,7 +26,7 @@ export class TenantProvisioningProcessor extends WorkerHost implements OnApplica
     private readonly provisioning: ProvisioningService,
     private readonly upgrader: TenantSchemaUpgrader,
     private readonly producer: TenantJobsProducer,
-    private readonly dataSource: DataSource,
+    private readonly schemas: TenantSchemasRepository,
     private readonly config: AppConfig,
     @InjectQueue(QUEUE.tenantProvisioning) private readonly queue: Queue,
   ) {
@@ -75,10 +75,7 @@ export class TenantProvisioningProcessor extends WorkerHost implements OnApplica
 
   /** Re-enqueues tenants stuck in provisioning (say, the API died between insert and enqueue) and refills the pool. */
   private async reconcile(): Promise<void> {
-    const stuck = (await this.dataSource.query(
-      `SELECT id FROM public.tenants WHERE status = 'provisioning' AND updated_at < now() - interval '10 seconds'`,
-    )) as Array<{ id: string }>;
-    for (const { id } of stuck) await this.producer.retryProvisioning(id);
+    for (const id of await this.schemas.stuckInProvisioning()) await this.producer.retryProvisioning(id);
     await this.producer.refillSchemaPool();
   }
 }

@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
+import pLimit from 'p-limit';
 import { AppConfig } from '../../../config/src/index.js';
 import { DomainError, NotFound } from '../../../common/src/index.js';
-import { createTenantRoleSql, LATEST_TENANT_VERSION, migrateTenantSchema, OwnerDb, TENANT_ROLE_PREFIX, tenantRoleName } from '../../../database/src/index.js';
-import { isUuid } from '../tenants.repository.js';
+import { LATEST_TENANT_VERSION, migrateTenantSchema } from '../../../database/src/index.js';
+import { type TenantSchemaRef, TenantSchemasRepository } from './tenant-schemas.repository.js';
 
 /** `pending`: a dry run's "would migrate"; `skipped`: not tried because a canary failed. */
 export type UpgradeStatus = 'ok' | 'failed' | 'pending' | 'skipped';
@@ -37,28 +38,12 @@ export interface UpgradeReport {
   results: UpgradeResult[];
 }
 
-interface BehindTenant {
-  id: string;
-  slug: string;
-  schema_name: string;
-  schema_version: number;
-  status: string;
-}
-
 export const DEFAULT_UPGRADE_CONCURRENCY = 4;
 
 /** Runs fn over items with at most `limit` in flight; fn must not throw. Results keep the input order. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-  return results;
+function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const lane = pLimit(limit);
+  return Promise.all(items.map((item) => lane(() => fn(item))));
 }
 
 /**
@@ -74,7 +59,7 @@ export class TenantSchemaUpgrader {
   private readonly logger = new Logger(TenantSchemaUpgrader.name);
 
   constructor(
-    private readonly owner: OwnerDb,
+    private readonly schemas: TenantSchemasRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -89,15 +74,9 @@ export class TenantSchemaUpgrader {
    * theirs: one query finds them, so a start with nothing to do costs one round trip.
    */
   async ensureRoles(): Promise<number> {
-    // The role name is tenantRoleName(id), written in SQL here so that one query finds them all.
-    const missing = await this.owner.query<Array<{ id: string; schema_name: string }>>(
-      `SELECT t.id, t.schema_name FROM public.tenants t
-        WHERE EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = t.schema_name)
-          AND NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = $1 || replace(t.id::text, '-', ''))`,
-      [TENANT_ROLE_PREFIX],
-    );
+    const missing = await this.schemas.withoutRole();
     for (const t of missing) {
-      await this.owner.transaction((runner) => runner.query(createTenantRoleSql(tenantRoleName(t.id), t.schema_name, this.config.appRoleName)));
+      await this.schemas.transaction((runner) => this.schemas.createRole(runner, t, this.config.appRoleName));
     }
     if (missing.length > 0) this.logger.log(`created the roles of ${missing.length} tenants`);
     return missing.length;
@@ -106,7 +85,7 @@ export class TenantSchemaUpgrader {
   async upgrade(options: UpgradeOptions = {}): Promise<UpgradeReport> {
     const concurrency = options.concurrency ?? DEFAULT_UPGRADE_CONCURRENCY;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
-    const behind = options.tenant === undefined ? await this.findBehind() : await this.findOneBehind(options.tenant);
+    const behind = options.tenant === undefined ? await this.schemas.findBehind() : await this.findOneBehind(options.tenant);
     const report: UpgradeReport = { pending: behind.length, migrated: 0, failed: 0, skipped: 0, dryRun: options.dryRun === true, results: [] };
     if (options.dryRun) {
       report.results = behind.map((t) => ({ slug: t.slug, fromVersion: t.schema_version, toVersion: LATEST_TENANT_VERSION, status: 'pending', ms: 0 }));
@@ -130,21 +109,8 @@ export class TenantSchemaUpgrader {
     return report;
   }
 
-  /** One query, served by the index on schema_version (almost every tenant is at the latest version). */
-  private async findBehind(): Promise<BehindTenant[]> {
-    return (await this.owner.query(
-      `SELECT id, slug, schema_name, schema_version, status FROM public.tenants
-        WHERE schema_version < $1 AND status IN ('active', 'suspended') ORDER BY created_at, id`,
-      [LATEST_TENANT_VERSION],
-    )) as BehindTenant[];
-  }
-
-  private async findOneBehind(key: string): Promise<BehindTenant[]> {
-    const rows = (await this.owner.query(
-      `SELECT id, slug, schema_name, schema_version, status FROM public.tenants WHERE ${isUuid(key) ? 'id = $1::uuid' : 'slug = $1'}`,
-      [key],
-    )) as BehindTenant[];
-    const tenant = rows[0];
+  private async findOneBehind(key: string): Promise<TenantSchemaRef[]> {
+    const tenant = await this.schemas.findByKey(key);
     if (!tenant) throw new NotFound('Tenant', key);
     if (tenant.status !== 'active' && tenant.status !== 'suspended') {
       // Provisioning creates (or migrates) the schema at the latest version; it owns such a tenant.
@@ -153,13 +119,13 @@ export class TenantSchemaUpgrader {
     return tenant.schema_version < LATEST_TENANT_VERSION ? [tenant] : [];
   }
 
-  private async migrateOne(t: BehindTenant): Promise<UpgradeResult> {
+  private async migrateOne(t: TenantSchemaRef): Promise<UpgradeResult> {
     const started = performance.now();
     const ms = (): number => Math.round(performance.now() - started);
     try {
-      const r = await this.owner.transaction(async (runner) => {
+      const r = await this.schemas.transaction(async (runner) => {
         const res = await migrateTenantSchema(runner, t.schema_name);
-        await runner.query(`UPDATE public.tenants SET schema_version = $2, updated_at = now() WHERE id = $1`, [t.id, res.toVersion]);
+        await this.schemas.recordVersion(runner, t.id, res.toVersion);
         return res;
       });
       return { slug: t.slug, fromVersion: r.fromVersion, toVersion: r.toVersion, status: 'ok', ms: ms() };
