@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { MemberRole, Suspender, TenantPlan, TenantStatus } from '../../database/src/index.js';
 
 /** A tenant row as the API shows it (snake_case, with member_count). */
@@ -67,29 +67,32 @@ export class TenantsRepository {
    * the insert run under a per-owner lock, so concurrent creates cannot overshoot it.
    */
   async create(t: NewTenant): Promise<CreateResult> {
+    if (t.maxTopLevelOwned === undefined || t.parentId !== null) return this.insert(this.dataSource.manager, t);
+    const cap = t.maxTopLevelOwned;
     return this.dataSource.transaction(async (m) => {
-      if (t.maxTopLevelOwned !== undefined && t.parentId === null) {
-        await m.query(`SELECT pg_advisory_xact_lock(hashtext('tenantry.owned-tenants'), hashtext($1))`, [t.ownerId]);
-        const owned = (await m.query(`SELECT count(*)::int AS n FROM public.tenants WHERE owner_id = $1 AND parent_id IS NULL`, [
-          t.ownerId,
-        ])) as Array<{ n: number }>;
-        if ((owned[0]?.n ?? 0) >= t.maxTopLevelOwned) return 'tenant_limit_reached';
-      }
-      const rows = (await m.query(
-        `WITH inserted AS (
-           INSERT INTO public.tenants (slug, name, schema_name, plan, settings, parent_id, owner_id)
-           SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::uuid, $7::uuid
-            WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3::text)
-           ON CONFLICT DO NOTHING
-           RETURNING *
-         ), owner AS (
-           INSERT INTO public.memberships (tenant_id, user_id, role) SELECT id, owner_id, 'owner' FROM inserted
-         )
-         SELECT t.*, 1 AS member_count FROM inserted t`,
-        [t.slug, t.name, t.schemaName, t.plan, JSON.stringify(t.settings), t.parentId, t.ownerId],
-      )) as TenantRow[];
-      return rows[0] ?? 'slug_taken';
+      await m.query(`SELECT pg_advisory_xact_lock(hashtext('tenantry.owned-tenants'), hashtext($1))`, [t.ownerId]);
+      const owned = (await m.query(`SELECT count(*)::int AS n FROM public.tenants WHERE owner_id = $1 AND parent_id IS NULL`, [
+        t.ownerId,
+      ])) as Array<{ n: number }>;
+      return (owned[0]?.n ?? 0) >= cap ? 'tenant_limit_reached' : this.insert(m, t);
     });
+  }
+
+  private async insert(m: EntityManager, t: NewTenant): Promise<TenantRow | 'slug_taken'> {
+    const rows = (await m.query(
+      `WITH inserted AS (
+         INSERT INTO public.tenants (slug, name, schema_name, plan, settings, parent_id, owner_id)
+         SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::uuid, $7::uuid
+          WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3::text)
+         ON CONFLICT DO NOTHING
+         RETURNING *
+       ), owner AS (
+         INSERT INTO public.memberships (tenant_id, user_id, role) SELECT id, owner_id, 'owner' FROM inserted
+       )
+       SELECT t.*, 1 AS member_count FROM inserted t`,
+      [t.slug, t.name, t.schemaName, t.plan, JSON.stringify(t.settings), t.parentId, t.ownerId],
+    )) as TenantRow[];
+    return rows[0] ?? 'slug_taken';
   }
 
   async findByKey(key: string): Promise<TenantRow | null> {

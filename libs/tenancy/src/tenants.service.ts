@@ -174,7 +174,8 @@ export class TenantsService {
     if (refused.length === 0) return;
     const details = refused.map(({ change, ceiling }) => {
       const field = LIMIT_COLUMNS.has(change.field) ? change.field : `settings.${change.field}`;
-      return { field, ceiling, message: `${field} may be at most ${ceiling} on the ${plan} plan; above needs a platform admin or a parent tenant's admin` };
+      const message = `${field} may be at most ${ceiling} here (the ${plan} plan allows ${PLAN_CEILINGS[plan][change.field]}); above needs a platform admin or a parent tenant's admin`;
+      return { field, ceiling, message };
     });
     throw new DomainError('forbidden', 'limit_above_plan', details.map((d) => d.message).join('; '), details);
   }
