@@ -73,9 +73,10 @@ describe('suspensions are lifted by whoever has the authority that made them', (
     expect(await row(tenant.id)).toMatchObject({ status: 'active', suspended_by: null, suspended_by_tenant: null });
   });
 
-  it('the CLI suspends as a platform operator: the owner cannot reactivate', async () => {
+  // A CLI run boots Nest in a fresh process: slow on a loaded machine, hence the long timeouts.
+  it('the CLI suspends as a platform operator: the owner cannot reactivate', { timeout: 150_000 }, async () => {
     const { owner, tenant } = await activeTenant(request);
-    const result = await runCli(['tenants', 'suspend', tenant.slug], cliEnv(stack.env));
+    const result = await runCli(['tenants', 'suspend', tenant.slug], cliEnv(stack.env), 120_000);
     expect(result.code, result.stderr).toBe(0);
     expect(await row(tenant.id)).toMatchObject({ status: 'suspended', suspended_by: 'platform' });
     expectError(await reactivate(owner.token, tenant.id), 403, 'operator_suspension');
