@@ -4,7 +4,7 @@ import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { createValidationPipe, DomainError, NotFound } from '../../../libs/common/src/index.js';
 import { TENANT_PLANS, TENANT_STATUSES, type TenantPlan, type TenantStatus } from '../../../libs/database/src/index.js';
 import { UsersRepository } from '../../../libs/identity/src/index.js';
-import { CreateTenantDto, type TenantDto, TenantsRepository, TenantsService, toTenantDto } from '../../../libs/tenancy/src/index.js';
+import { CreateTenantDto, OPERATOR, type TenantDto, TenantsRepository, TenantsService, toTenantDto } from '../../../libs/tenancy/src/index.js';
 import { printJson, printLine, printTable } from './cli-output.js';
 import { TenantsMigrateCommand } from './tenants-migrate.command.js';
 
@@ -164,17 +164,18 @@ abstract class TenantStateCommand extends CommandRunner {
   }
 }
 
+// The CLI acts as a platform operator: its suspensions are lifted only by operators.
 @SubCommand({ name: 'suspend', arguments: '<tenant>', description: 'suspend a tenant (slug or id): its API answers 403' })
 export class TenantsSuspendCommand extends TenantStateCommand {
   protected apply(key: string): Promise<TenantDto> {
-    return this.tenants.suspend(key);
+    return this.tenants.suspend(key, OPERATOR);
   }
 }
 
 @SubCommand({ name: 'reactivate', arguments: '<tenant>', description: 'reactivate a suspended tenant (slug or id)' })
 export class TenantsReactivateCommand extends TenantStateCommand {
   protected apply(key: string): Promise<TenantDto> {
-    return this.tenants.reactivate(key);
+    return this.tenants.reactivate(key, OPERATOR);
   }
 }
 

@@ -109,6 +109,10 @@ export class AppConfig {
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   BOOTSTRAP_ADMIN_PASSWORD?: string;
 
+  /** Top-level tenants one user may own (platform admins are exempt). */
+  @Type(() => Number) @IsInt() @Min(0)
+  MAX_TENANTS_PER_USER = 100;
+
   get dataDir(): string {
     return resolve(this.DATA_DIR);
   }

@@ -9,7 +9,7 @@ export type { DatabaseOptions } from './owner-db.js';
 export { MEMBER_ROLES, MembershipEntity } from './entities/membership.entity.js';
 export type { MemberRole } from './entities/membership.entity.js';
 export { TENANT_PLANS, TENANT_STATUSES, TenantEntity } from './entities/tenant.entity.js';
-export type { TenantPlan, TenantStatus } from './entities/tenant.entity.js';
+export type { Suspender, TenantPlan, TenantStatus } from './entities/tenant.entity.js';
 export { UserEntity } from './entities/user.entity.js';
 export { quoteIdent, quoteLiteral, SPARE_SCHEMA_PREFIX, TENANT_ROLE_PREFIX, TENANT_SCHEMA_PREFIX, tenantContextSql, tenantRoleName, tenantSchemaName } from './sql.util.js';
 export { createTenantRoleSql, dropTenantRoleSql } from './tenant-roles.js';

@@ -1,5 +1,12 @@
 import type { MemberRole } from '../../database/src/index.js';
 
+/**
+ * Why the caller may act on the tenant: their own membership, as a platform operator,
+ * or as owner/admin of an ancestor tenant (`ancestorId`). Rules that depend on who made a
+ * decision (suspensions, limits above the plan) read it.
+ */
+export type AccessVia = 'member' | 'platform' | 'ancestor';
+
 /** Who is calling and in which tenant, attached to the request by the tenancy guard. */
 export interface AccessContext {
   tenantId: string;
@@ -7,6 +14,9 @@ export interface AccessContext {
   role: MemberRole | null;
   /** Platform admins and admins of a parent tenant act with full rights. */
   elevated: boolean;
+  via: AccessVia;
+  /** With via 'ancestor': the nearest ancestor the caller administers. */
+  ancestorId?: string;
 }
 
 export interface RequestWithAccess {

@@ -2,7 +2,7 @@
 // It never resolves tenants itself: the tenancy guard attaches the AccessContext it checks.
 export { ACCESS_KEY, Authenticated, PERMISSIONS_KEY, Public, RequirePermissions } from './access.decorators.js';
 export type { AccessLevel } from './access.decorators.js';
-export type { AccessContext, RequestWithAccess } from './access-context.js';
+export type { AccessContext, AccessVia, RequestWithAccess } from './access-context.js';
 export { ALL_PERMISSIONS, P, ROLE_PERMISSIONS, roleAllows } from './permissions.js';
 export type { Permission } from './permissions.js';
 export { PermissionsGuard } from './permissions.guard.js';

@@ -7,9 +7,9 @@ import { CTX_TENANT_ID, DomainError, Forbidden, NotFound, ValidationFailed } fro
 import type { AuthUser } from '../../identity/src/index.js';
 import { ACCESS_KEY, type AccessContext, type AccessLevel } from '../../rbac/src/index.js';
 import { CTX_TENANT } from './tenant-context.js';
-import { TenantDirectory } from './tenant-directory.js';
-import { tenantCandidate } from './tenant-resolution.js';
-import { isUuid, type TenantRow } from './tenants.repository.js';
+import { TenantDirectory, tenantKey } from './tenant-directory.js';
+import { tenantCandidates } from './tenant-resolution.js';
+import type { TenantRow } from './tenants.repository.js';
 
 export const TENANT_SCOPED_KEY = 'tenantry:tenant-scoped';
 
@@ -18,6 +18,12 @@ export type TenantRequest = FastifyRequest & { user?: AuthUser; access?: AccessC
 export class TenantNotReady extends DomainError {
   constructor(tenant: TenantRow) {
     super('conflict', 'tenant_not_ready', `tenant_not_ready: tenant '${tenant.slug}' is ${tenant.status}`, { status: tenant.status });
+  }
+}
+
+export class TenantConflict extends DomainError {
+  constructor(keys: readonly string[]) {
+    super('bad_request', 'tenant_conflict', `This request names different tenants (${keys.map((k) => `'${k.slice(0, 64)}'`).join(', ')}); name one`);
   }
 }
 
@@ -46,28 +52,16 @@ export class TenantAccessGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_KEY, targets) === 'public') return true;
     const req = context.switchToHttp().getRequest<TenantRequest>();
     const scoped = this.reflector.getAllAndOverride<boolean | undefined>(TENANT_SCOPED_KEY, targets) === true;
-    let key: string | undefined;
+    let tenant: TenantRow | null;
     if (scoped) {
-      const candidate = tenantCandidate(req.raw, this.config.BASE_DOMAIN);
-      if (!candidate) {
-        throw new ValidationFailed(
-          'No tenant in this request: send X-Tenant-ID or X-Tenant-Slug, call <slug>.BASE_DOMAIN, or use /api/v1/{slug}/...',
-        );
-      }
-      key = candidate.key;
+      tenant = await this.resolveScoped(req);
     } else {
-      key = (req.params as Record<string, string | undefined> | undefined)?.tenant;
+      const key = (req.params as Record<string, string | undefined> | undefined)?.tenant;
       if (key === undefined) return true;
-    }
-    if (!isUuid(key) && !/^[a-z0-9-]{1,64}$/.test(key)) throw new NotFound('Tenant', key.slice(0, 64));
-    let tenant = await this.directory.find(key);
-    if (scoped && tenant && tenant.status !== 'active') {
-      // A refusal must not rest on a cached row: its activation event may still be in flight
-      // (the tenant can already read active elsewhere), so look again before refusing.
-      this.directory.forget({ id: tenant.id, slug: tenant.slug });
+      if (tenantKey(key) === null) throw new NotFound('Tenant', key.slice(0, 64));
       tenant = await this.directory.find(key);
+      if (!tenant) throw new NotFound('Tenant', key);
     }
-    if (!tenant) throw new NotFound('Tenant', key);
     const user = req.user;
     if (!user) throw new Forbidden('Authentication required');
     const access = await this.accessFor(tenant, user);
@@ -82,15 +76,48 @@ export class TenantAccessGuard implements CanActivate {
     return true;
   }
 
+  /**
+   * The one tenant a tenant-scoped request names. Every header value, the subdomain and the
+   * path prefix must name the same tenant (a uuid and a slug of one tenant agree); else 400.
+   */
+  private async resolveScoped(req: TenantRequest): Promise<TenantRow> {
+    const candidates = tenantCandidates(req.raw, this.config.BASE_DOMAIN);
+    if (candidates.length === 0) {
+      throw new ValidationFailed('No tenant in this request: send X-Tenant-ID or X-Tenant-Slug, call <slug>.BASE_DOMAIN, or use /api/v1/{slug}/...');
+    }
+    const keys = new Set<string>();
+    for (const { key } of candidates) {
+      const normal = tenantKey(key);
+      if (normal === null) throw new NotFound('Tenant', key.slice(0, 64));
+      keys.add(normal);
+    }
+    // One tenant has two spellings (uuid and slug): more can only be a conflict.
+    if (keys.size > 2) throw new TenantConflict([...keys]);
+    const resolve = async (key: string): Promise<TenantRow> => {
+      let tenant = await this.directory.find(key);
+      if (tenant && tenant.status !== 'active') {
+        // A refusal must not rest on a cached row: its activation event may still be in flight
+        // (the tenant can already read active elsewhere), so look again before refusing.
+        this.directory.forget({ id: tenant.id, slug: tenant.slug });
+        tenant = await this.directory.find(key);
+      }
+      if (!tenant) throw new NotFound('Tenant', key);
+      return tenant;
+    };
+    const tenants = await Promise.all([...keys].map(resolve));
+    if (new Set(tenants.map((t) => t.id)).size > 1) throw new TenantConflict([...keys]);
+    return tenants[0]!;
+  }
+
   /** Members act with their role; platform admins and owners/admins of an ancestor tenant are elevated. */
   private async accessFor(tenant: TenantRow, user: AuthUser): Promise<AccessContext> {
-    if (user.isPlatformAdmin) return { tenantId: tenant.id, role: null, elevated: true };
+    if (user.isPlatformAdmin) return { tenantId: tenant.id, role: null, elevated: true, via: 'platform' };
     const role = await this.directory.roleOf(tenant.id, user.id);
-    if (role) return { tenantId: tenant.id, role, elevated: false };
+    if (role) return { tenantId: tenant.id, role, elevated: false, via: 'member' };
     let parentId = tenant.parent_id;
     for (let depth = 0; parentId && depth < 16; depth++) {
       const parentRole = await this.directory.roleOf(parentId, user.id);
-      if (parentRole === 'owner' || parentRole === 'admin') return { tenantId: tenant.id, role: null, elevated: true };
+      if (parentRole === 'owner' || parentRole === 'admin') return { tenantId: tenant.id, role: null, elevated: true, via: 'ancestor', ancestorId: parentId };
       parentId = (await this.directory.find(parentId))?.parent_id ?? null;
     }
     throw new Forbidden(`You are not a member of tenant '${tenant.slug}'`, 'not_a_member');

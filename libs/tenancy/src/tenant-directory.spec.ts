@@ -37,3 +37,30 @@ describe('TenantDirectory', () => {
     expect(calls()).toBe(2);
   });
 });
+
+describe('TenantDirectory keys', () => {
+  const config = { TENANT_CACHE_TTL_MS: 60_000 } as AppConfig;
+  const id = '0000000a-0000-4000-8000-00000000000b';
+
+  it('caches every spelling of a uuid under one entry, which an invalidation drops', async () => {
+    let status: TenantRow['status'] = 'active';
+    let calls = 0;
+    const repo = { findByKey: async () => (calls++, { id, slug: 'acme', status }) } as unknown as TenantsRepository;
+    const directory = new TenantDirectory(repo, config, undefined as never);
+    expect((await directory.find(id.toUpperCase()))?.status).toBe('active');
+    expect((await directory.find(id))?.status).toBe('active');
+    expect(calls).toBe(1);
+    status = 'suspended';
+    directory.forget({ id, slug: 'acme' });
+    expect((await directory.find(id.toUpperCase()))?.status).toBe('suspended');
+  });
+
+  it('looks up nothing for a key that can name no tenant', async () => {
+    let calls = 0;
+    const repo = { findByKey: async () => (calls++, null) } as unknown as TenantsRepository;
+    const directory = new TenantDirectory(repo, config, undefined as never);
+    expect(await directory.find('ACME')).toBeNull();
+    expect(await directory.find('a b')).toBeNull();
+    expect(calls).toBe(0);
+  });
+});

@@ -4,7 +4,7 @@ import { AppConfig } from '../../config/src/index.js';
 import type { MemberRole } from '../../database/src/index.js';
 import { REDIS } from '../../jobs/src/index.js';
 import { tenantEventsChannel, type TenantChanged } from './tenant-events.js';
-import { TenantsRepository, type TenantRow } from './tenants.repository.js';
+import { isUuid, TenantsRepository, type TenantRow } from './tenants.repository.js';
 
 interface Entry<T> {
   value: T;
@@ -12,6 +12,17 @@ interface Entry<T> {
 }
 
 const MAX_ENTRIES = 50_000;
+const SLUG_KEY = /^[a-z0-9-]{1,64}$/;
+
+/**
+ * The one spelling of a tenant key: uuids in lower case, slugs as they are (lower case by
+ * rule); null for anything that can name no tenant. Every cache entry is stored under it,
+ * so no spelling of a key can keep an entry alive that an invalidation drops.
+ */
+export function tenantKey(key: string): string | null {
+  if (isUuid(key)) return key.toLowerCase();
+  return SLUG_KEY.test(key) ? key : null;
+}
 
 /**
  * Short-lived, per-process cache of tenants (by id and slug) and of membership roles,
@@ -60,7 +71,9 @@ export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** A tenant by uuid or slug (null: no such tenant). */
-  async find(key: string): Promise<TenantRow | null> {
+  async find(raw: string): Promise<TenantRow | null> {
+    const key = tenantKey(raw);
+    if (key === null) return null;
     const hit = this.tenants.get(key);
     if (hit && hit.expires > Date.now()) return hit.value;
     const generation = this.generation;
@@ -74,7 +87,8 @@ export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
     return row;
   }
 
-  async roleOf(tenantId: string, userId: string): Promise<MemberRole | null> {
+  async roleOf(rawTenantId: string, userId: string): Promise<MemberRole | null> {
+    const tenantId = rawTenantId.toLowerCase();
     const hit = this.roles.get(tenantId)?.get(userId);
     if (hit && hit.expires > Date.now()) return hit.value;
     const generation = this.generation;
@@ -91,12 +105,13 @@ export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
 
   forget(event: TenantChanged): void {
     this.generation++;
-    const known = this.tenants.get(event.id)?.value;
-    this.tenants.delete(event.id);
+    const id = event.id.toLowerCase();
+    const known = this.tenants.get(id)?.value;
+    this.tenants.delete(id);
     if (event.slug) this.tenants.delete(event.slug);
     if (known) this.tenants.delete(known.slug);
-    this.roleCount -= this.roles.get(event.id)?.size ?? 0;
-    this.roles.delete(event.id);
+    this.roleCount -= this.roles.get(id)?.size ?? 0;
+    this.roles.delete(id);
   }
 
   clear(): void {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { rewriteTenantPath, tenantCandidate, V1_ROUTE_SEGMENTS } from './tenant-resolution.js';
+import { rewriteTenantPath, tenantCandidates, V1_ROUTE_SEGMENTS } from './tenant-resolution.js';
 
 const BASE = 'tenantry.test';
 
@@ -12,7 +12,14 @@ function req(url: string, headers: Record<string, string | string[]> = {}): Inco
 function resolve(url: string, headers: Record<string, string | string[]> = {}, baseDomain: string | null = BASE) {
   const r = req(url, headers);
   const rewritten = rewriteTenantPath(r);
-  return { url: rewritten, candidate: tenantCandidate(r, baseDomain ?? undefined) };
+  return { url: rewritten, candidate: tenantCandidates(r, baseDomain ?? undefined)[0] ?? null };
+}
+
+/** Every tenant the request names, after the rewrite. */
+function named(url: string, headers: Record<string, string | string[]> = {}, baseDomain: string | null = BASE) {
+  const r = req(url, headers);
+  rewriteTenantPath(r);
+  return tenantCandidates(r, baseDomain ?? undefined);
 }
 
 describe('rewriteTenantPath', () => {
@@ -77,50 +84,57 @@ describe('rewriteTenantPath', () => {
   });
 });
 
-describe('tenantCandidate', () => {
-  it('prefers X-Tenant-ID, then X-Tenant-Slug, over subdomain and path', () => {
+describe('tenantCandidates', () => {
+  it('lists every way the request names a tenant, headers first, without picking one', () => {
     const headers = { 'x-tenant-id': 'from-id', 'x-tenant-slug': 'from-slug', host: 'from-host.tenantry.test' };
-    expect(resolve('/api/v1/from-path/corpus/documents', headers).candidate).toEqual({ key: 'from-id', source: 'header' });
-    const { 'x-tenant-id': _id, ...withoutId } = headers;
-    expect(resolve('/api/v1/from-path/corpus/documents', withoutId).candidate).toEqual({ key: 'from-slug', source: 'header' });
+    expect(named('/api/v1/from-path/corpus/documents', headers)).toEqual([
+      { key: 'from-id', source: 'header' },
+      { key: 'from-slug', source: 'header' },
+      { key: 'from-host', source: 'subdomain' },
+      { key: 'from-path', source: 'path' },
+    ]);
   });
 
-  it('prefers the subdomain over the path', () => {
-    expect(resolve('/api/v1/from-path/corpus/documents', { host: 'from-host.tenantry.test' }).candidate).toEqual({
-      key: 'from-host',
-      source: 'subdomain',
-    });
+  it('lists the subdomain and the path', () => {
+    expect(named('/api/v1/from-path/corpus/documents', { host: 'from-host.tenantry.test' })).toEqual([
+      { key: 'from-host', source: 'subdomain' },
+      { key: 'from-path', source: 'path' },
+    ]);
   });
 
-  it('falls back to the path', () => {
-    expect(resolve('/api/v1/from-path/corpus/documents', { host: 'api.example.com' }).candidate).toEqual({ key: 'from-path', source: 'path' });
+  it('takes the path alone when the host is not under BASE_DOMAIN', () => {
+    expect(named('/api/v1/from-path/corpus/documents', { host: 'api.example.com' })).toEqual([{ key: 'from-path', source: 'path' }]);
   });
 
   it('reads the subdomain case-insensitively and ignores the port', () => {
-    expect(resolve('/api/v1/corpus/documents', { host: 'Acme.Tenantry.TEST:8443' }).candidate).toEqual({ key: 'acme', source: 'subdomain' });
+    expect(named('/api/v1/corpus/documents', { host: 'Acme.Tenantry.TEST:8443' })).toEqual([{ key: 'acme', source: 'subdomain' }]);
   });
 
   it.each(['tenantry.test', 'a.b.tenantry.test', 'acme.tenantry.test.evil.com', 'acmetenantry.test', 'localhost:3000', '127.0.0.1'])(
     'takes no tenant from the host %s',
     (host) => {
-      expect(resolve('/api/v1/corpus/documents', { host }).candidate).toBeNull();
+      expect(named('/api/v1/corpus/documents', { host })).toEqual([]);
     },
   );
 
   it('ignores subdomains when no BASE_DOMAIN is configured', () => {
-    expect(resolve('/api/v1/corpus/documents', { host: 'acme.tenantry.test' }, null).candidate).toBeNull();
+    expect(named('/api/v1/corpus/documents', { host: 'acme.tenantry.test' }, null)).toEqual([]);
   });
 
   it('ignores blank tenant headers', () => {
-    expect(resolve('/api/v1/corpus/documents', { 'x-tenant-id': '   ', host: 'acme.tenantry.test' }).candidate).toEqual({
-      key: 'acme',
-      source: 'subdomain',
-    });
+    expect(named('/api/v1/corpus/documents', { 'x-tenant-id': '   ', host: 'acme.tenantry.test' })).toEqual([{ key: 'acme', source: 'subdomain' }]);
   });
 
-  it('trims header values and takes the first of repeated headers', () => {
-    expect(resolve('/api/v1/corpus/documents', { 'x-tenant-slug': '  acme  ' }).candidate).toEqual({ key: 'acme', source: 'header' });
-    expect(resolve('/api/v1/corpus/documents', { 'x-tenant-slug': ['first', 'second'] }).candidate).toEqual({ key: 'first', source: 'header' });
+  it('trims header values and lists every value of repeated headers (as an array or joined by commas)', () => {
+    expect(named('/api/v1/corpus/documents', { 'x-tenant-slug': '  acme  ' })).toEqual([{ key: 'acme', source: 'header' }]);
+    expect(named('/api/v1/corpus/documents', { 'x-tenant-slug': ['first', 'second'] })).toEqual([
+      { key: 'first', source: 'header' },
+      { key: 'second', source: 'header' },
+    ]);
+    expect(named('/api/v1/corpus/documents', { 'x-tenant-id': 'first, second' })).toEqual([
+      { key: 'first', source: 'header' },
+      { key: 'second', source: 'header' },
+    ]);
   });
 
   it('a client cannot fake the path tenant with a header or a string property', () => {
@@ -133,7 +147,7 @@ describe('tenantCandidate', () => {
     expect(resolve('/api/v1/corpus/documents', headers)).toEqual({ url: '/api/v1/corpus/documents', candidate: null });
     const forged = Object.assign(req('/api/v1/corpus/documents'), { 'tenantry.pathTenant': 'evil', pathTenant: 'evil' });
     rewriteTenantPath(forged);
-    expect(tenantCandidate(forged, BASE)).toBeNull();
+    expect(tenantCandidates(forged, BASE)).toEqual([]);
   });
 
   it('remembers the path tenant only on the request that carried it', () => {
@@ -141,7 +155,7 @@ describe('tenantCandidate', () => {
     const b = req('/api/v1/corpus/documents');
     rewriteTenantPath(a);
     rewriteTenantPath(b);
-    expect(tenantCandidate(a, BASE)).toEqual({ key: 'acme', source: 'path' });
-    expect(tenantCandidate(b, BASE)).toBeNull();
+    expect(tenantCandidates(a, BASE)).toEqual([{ key: 'acme', source: 'path' }]);
+    expect(tenantCandidates(b, BASE)).toEqual([]);
   });
 });

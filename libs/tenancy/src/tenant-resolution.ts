@@ -30,28 +30,32 @@ export interface TenantCandidate {
   source: 'header' | 'subdomain' | 'path';
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
+/** Every value of a header: repeated headers arrive joined by commas (or as an array). */
+function headerValues(req: IncomingMessage, name: string): string[] {
   const value = req.headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first?.trim() || undefined;
+  const all = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return all.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
 }
 
 /**
- * The tenant a tenant-scoped request names, in priority order: X-Tenant-ID or
- * X-Tenant-Slug, then a subdomain of BASE_DOMAIN, then the `/api/v1/{slug}/` prefix.
+ * Every way a tenant-scoped request names its tenant: X-Tenant-ID and X-Tenant-Slug (each
+ * value of repeated headers), a subdomain of BASE_DOMAIN, the `/api/v1/{slug}/` prefix.
+ * None has priority: the caller must check they all name the same tenant.
  */
-export function tenantCandidate(req: IncomingMessage, baseDomain: string | undefined): TenantCandidate | null {
-  const id = header(req, 'x-tenant-id') ?? header(req, 'x-tenant-slug');
-  if (id) return { key: id, source: 'header' };
+export function tenantCandidates(req: IncomingMessage, baseDomain: string | undefined): TenantCandidate[] {
+  const candidates: TenantCandidate[] = [
+    ...headerValues(req, 'x-tenant-id').map((key) => ({ key, source: 'header' as const })),
+    ...headerValues(req, 'x-tenant-slug').map((key) => ({ key, source: 'header' as const })),
+  ];
   if (baseDomain) {
-    const host = (header(req, 'host') ?? '').toLowerCase().replace(/:\d+$/, '');
+    const host = (headerValues(req, 'host')[0] ?? '').toLowerCase().replace(/:\d+$/, '');
     const suffix = `.${baseDomain.toLowerCase()}`;
     if (host.endsWith(suffix)) {
       const sub = host.slice(0, -suffix.length);
-      if (sub && !sub.includes('.')) return { key: sub, source: 'subdomain' };
+      if (sub && !sub.includes('.')) candidates.push({ key: sub, source: 'subdomain' });
     }
   }
   const fromPath = (req as IncomingMessage & { [PATH_TENANT]?: string })[PATH_TENANT];
-  if (fromPath) return { key: fromPath, source: 'path' };
-  return null;
+  if (fromPath) candidates.push({ key: fromPath, source: 'path' });
+  return candidates;
 }

@@ -1,11 +1,19 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Forbidden } from '../../common/src/index.js';
 import type { AuthUser } from '../../identity/src/index.js';
 import { Authenticated, P, RequirePermissions } from '../../rbac/src/index.js';
+import type { TenantRequest } from './tenant-access.guard.js';
 import { CreateTenantDto, ListTenantsQueryDto, TenantDto, TenantListDto, UpdateTenantDto } from './tenant.dto.js';
-import { TenantsService } from './tenants.service.js';
+import { type TenantActor, TenantsService } from './tenants.service.js';
 
 type Req = { user: AuthUser };
+
+/** The caller and the access the tenancy guard resolved for the path's tenant. */
+function actor(req: TenantRequest): TenantActor {
+  if (!req.user || !req.access) throw new Forbidden('No tenant access in this request');
+  return { user: req.user, access: req.access };
+}
 const TenantParam = () => ApiParam({ name: 'tenant', description: 'tenant uuid or slug' });
 
 @ApiTags('tenants')
@@ -41,8 +49,8 @@ export class TenantsController {
   @RequirePermissions(P.TenantsWrite)
   @TenantParam()
   @ApiOkResponse({ type: TenantDto })
-  update(@Param('tenant') tenant: string, @Body() dto: UpdateTenantDto): Promise<TenantDto> {
-    return this.tenants.update(tenant, dto);
+  update(@Param('tenant') tenant: string, @Body() dto: UpdateTenantDto, @Req() req: TenantRequest): Promise<TenantDto> {
+    return this.tenants.update(tenant, dto, actor(req));
   }
 
   @Delete(':tenant')
@@ -50,8 +58,8 @@ export class TenantsController {
   @TenantParam()
   @ApiOperation({ summary: 'Suspend the tenant (soft delete): its API answers 403 until reactivated' })
   @ApiOkResponse({ type: TenantDto })
-  suspend(@Param('tenant') tenant: string): Promise<TenantDto> {
-    return this.tenants.suspend(tenant);
+  suspend(@Param('tenant') tenant: string, @Req() req: TenantRequest): Promise<TenantDto> {
+    return this.tenants.suspend(tenant, actor(req));
   }
 
   @Post(':tenant/reactivate')
@@ -59,8 +67,8 @@ export class TenantsController {
   @RequirePermissions(P.TenantsDelete)
   @TenantParam()
   @ApiOkResponse({ type: TenantDto })
-  reactivate(@Param('tenant') tenant: string): Promise<TenantDto> {
-    return this.tenants.reactivate(tenant);
+  reactivate(@Param('tenant') tenant: string, @Req() req: TenantRequest): Promise<TenantDto> {
+    return this.tenants.reactivate(tenant, actor(req));
   }
 
   @Post(':tenant/provision')

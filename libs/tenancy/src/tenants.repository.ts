@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import type { MemberRole, TenantPlan, TenantStatus } from '../../database/src/index.js';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { MemberRole, Suspender, TenantPlan, TenantStatus } from '../../database/src/index.js';
 
 /** A tenant row as the API shows it (snake_case, with member_count). */
 export interface TenantRow {
@@ -21,6 +21,9 @@ export interface TenantRow {
   created_at: Date;
   updated_at: Date;
   suspended_at: Date | null;
+  /** Who suspended it (internal: not part of the API's tenant object). */
+  suspended_by: Suspender | null;
+  suspended_by_tenant: string | null;
   member_count: number;
 }
 
@@ -32,7 +35,11 @@ export interface NewTenant {
   settings: Record<string, unknown>;
   parentId: string | null;
   ownerId: string;
+  /** Refuse when the owner already owns this many top-level tenants (MAX_TENANTS_PER_USER). */
+  maxTopLevelOwned?: number;
 }
+
+export type CreateResult = TenantRow | 'slug_taken' | 'tenant_limit_reached';
 
 export interface TenantFilter {
   plan?: TenantPlan;
@@ -43,6 +50,7 @@ export interface TenantFilter {
 
 const COLUMNS = `t.id, t.slug, t.name, t.schema_name, t.plan, t.settings, t.status, t.is_active, t.parent_id, t.owner_id,
   t.max_members, t.max_api_keys, t.schema_version, t.last_error, t.created_at, t.updated_at, t.suspended_at,
+  t.suspended_by, t.suspended_by_tenant,
   (SELECT count(*) FROM public.memberships m WHERE m.tenant_id = t.id)::int AS member_count`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -53,12 +61,25 @@ export class TenantsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Inserts the tenant and its owner's membership in one statement. Returns null when
-   * the slug is taken or a schema of that name still exists (slugs are never reused
-   * while their schema exists).
+   * Inserts the tenant and its owner's membership in one statement. Refused when the slug
+   * is taken or a schema of that name still exists (slugs are never reused while their
+   * schema exists), or when the owner is at their cap of top-level tenants: that count and
+   * the insert run under a per-owner lock, so concurrent creates cannot overshoot it.
    */
-  async create(t: NewTenant): Promise<TenantRow | null> {
-    const rows = (await this.dataSource.query(
+  async create(t: NewTenant): Promise<CreateResult> {
+    if (t.maxTopLevelOwned === undefined || t.parentId !== null) return this.insert(this.dataSource.manager, t);
+    const cap = t.maxTopLevelOwned;
+    return this.dataSource.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtext('tenantry.owned-tenants'), hashtext($1))`, [t.ownerId]);
+      const owned = (await m.query(`SELECT count(*)::int AS n FROM public.tenants WHERE owner_id = $1 AND parent_id IS NULL`, [
+        t.ownerId,
+      ])) as Array<{ n: number }>;
+      return (owned[0]?.n ?? 0) >= cap ? 'tenant_limit_reached' : this.insert(m, t);
+    });
+  }
+
+  private async insert(m: EntityManager, t: NewTenant): Promise<TenantRow | 'slug_taken'> {
+    const rows = (await m.query(
       `WITH inserted AS (
          INSERT INTO public.tenants (slug, name, schema_name, plan, settings, parent_id, owner_id)
          SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::uuid, $7::uuid
@@ -71,7 +92,7 @@ export class TenantsRepository {
        SELECT t.*, 1 AS member_count FROM inserted t`,
       [t.slug, t.name, t.schemaName, t.plan, JSON.stringify(t.settings), t.parentId, t.ownerId],
     )) as TenantRow[];
-    return rows[0] ?? null;
+    return rows[0] ?? 'slug_taken';
   }
 
   async findByKey(key: string): Promise<TenantRow | null> {
@@ -123,18 +144,20 @@ export class TenantsRepository {
     );
   }
 
-  async suspend(id: string): Promise<void> {
+  /** `by` replaces an earlier suspender: the latest decision is the one to lift. */
+  async suspend(id: string, by: Suspender, byTenant: string | null): Promise<void> {
     await this.dataSource.query(
-      `UPDATE public.tenants SET status = 'suspended', is_active = false, suspended_at = coalesce(suspended_at, now()), updated_at = now()
+      `UPDATE public.tenants SET status = 'suspended', is_active = false, suspended_at = coalesce(suspended_at, now()),
+              suspended_by = $2, suspended_by_tenant = $3, updated_at = now()
         WHERE id = $1`,
-      [id],
+      [id, by, byTenant],
     );
   }
 
   /** Back to active when its schema is provisioned, else back to provisioning. Returns the new status. */
   async reactivate(id: string): Promise<TenantStatus> {
     const rows = (await this.dataSource.query(
-      `UPDATE public.tenants SET is_active = true, suspended_at = NULL, updated_at = now(),
+      `UPDATE public.tenants SET is_active = true, suspended_at = NULL, suspended_by = NULL, suspended_by_tenant = NULL, updated_at = now(),
               status = CASE WHEN schema_version > 0 THEN 'active' ELSE 'provisioning' END
         WHERE id = $1 RETURNING status`,
       [id],

@@ -1,9 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../../config/src/index.js';
 import { Conflict, DomainError, Forbidden, jsonMergePatch, NotFound, ValidationFailed } from '../../common/src/index.js';
-import { tenantSchemaName } from '../../database/src/index.js';
+import { type Suspender, type TenantPlan, tenantSchemaName } from '../../database/src/index.js';
 import type { AuthUser } from '../../identity/src/index.js';
 import { TenantJobsProducer } from '../../jobs/src/index.js';
-import { roleAllows, P } from '../../rbac/src/index.js';
+import { type AccessContext, roleAllows, P } from '../../rbac/src/index.js';
+import { effectiveLimit, LIMIT_COLUMNS, limitChanges, type LimitChange, needsAuthority, PLAN_CEILINGS } from './plans.js';
 import { slugProblem } from './slug.util.js';
 import type { CreateTenantDto, ListTenantsQueryDto, TenantDto, TenantListDto, UpdateTenantDto } from './tenant.dto.js';
 import { TenantDirectory } from './tenant-directory.js';
@@ -35,6 +37,15 @@ export function toTenantDto(t: TenantRow): TenantDto {
   };
 }
 
+/**
+ * Who acts on an existing tenant: an API caller with the access the guard resolved, or
+ * OPERATOR (the admin CLI, which acts with a platform operator's authority).
+ */
+export type TenantActor = { user: AuthUser; access: AccessContext } | typeof OPERATOR;
+export const OPERATOR = 'operator';
+
+const MAX_DEPTH = 16;
+
 @Injectable()
 export class TenantsService {
   private readonly logger = new Logger(TenantsService.name);
@@ -44,6 +55,7 @@ export class TenantsService {
     private readonly directory: TenantDirectory,
     private readonly events: TenantEvents,
     private readonly jobs: TenantJobsProducer,
+    private readonly config: AppConfig,
   ) {}
 
   async create(dto: CreateTenantDto, caller: AuthUser): Promise<TenantDto> {
@@ -63,16 +75,26 @@ export class TenantsService {
       await this.assertCanCreateChild(parent, caller);
       parentId = parent.id;
     }
+    const plan = dto.plan ?? 'starter';
+    if (!caller.isPlatformAdmin) {
+      const ancestors = parentId ? await this.lineage(parentId) : [];
+      await this.assertLimitsAllowed(caller.id, plan, limitChanges({}, settings, { settings: {} }), ancestors);
+    }
     const row = await this.repo.create({
       slug: dto.slug,
       name: dto.name,
       schemaName: tenantSchemaName(dto.slug),
-      plan: dto.plan ?? 'starter',
+      plan,
       settings,
       parentId,
       ownerId: caller.id,
+      maxTopLevelOwned: caller.isPlatformAdmin ? undefined : this.config.MAX_TENANTS_PER_USER,
     });
-    if (!row) throw new Conflict('slug_taken', `The slug '${dto.slug}' is already taken`);
+    if (row === 'slug_taken') throw new Conflict('slug_taken', `The slug '${dto.slug}' is already taken`);
+    if (row === 'tenant_limit_reached') {
+      const max = this.config.MAX_TENANTS_PER_USER;
+      throw new DomainError('forbidden', 'tenant_limit_reached', `You already own ${max} top-level tenants, the most one user may own`, { limit: max });
+    }
     // Caches may hold a negative entry for this slug: drop it everywhere.
     await this.events.changed({ id: row.id, slug: row.slug });
     try {
@@ -114,13 +136,19 @@ export class TenantsService {
     return toTenantDto(await this.load(key));
   }
 
-  async update(key: string, dto: UpdateTenantDto): Promise<TenantDto> {
+  async update(key: string, dto: UpdateTenantDto, actor: TenantActor): Promise<TenantDto> {
     const current = await this.load(key);
     let settings: Record<string, unknown> | undefined;
     if (dto.settings !== undefined) {
       settings = jsonMergePatch(current.settings, dto.settings) as Record<string, unknown>;
       const issues = settingsProblems(settings);
       if (issues.length > 0) throw new ValidationFailed('invalid settings', issues);
+    }
+    if (actor !== OPERATOR && actor.access.via !== 'platform') {
+      // A plan change alone never trips this: limits granted above the new plan stay.
+      const changes = limitChanges({ max_members: dto.max_members, max_api_keys: dto.max_api_keys }, settings, current);
+      const ancestors = current.parent_id ? await this.lineage(current.parent_id) : [];
+      await this.assertLimitsAllowed(actor.user.id, dto.plan ?? current.plan, changes, ancestors);
     }
     await this.repo.update(current.id, {
       name: dto.name,
@@ -132,17 +160,84 @@ export class TenantsService {
     return this.changed(current);
   }
 
-  async suspend(key: string): Promise<TenantDto> {
+  /**
+   * Limits above the plan's ceiling are for platform admins (the caller of this has none)
+   * and for admins of an ancestor, up to that ancestor's own limit.
+   */
+  private async assertLimitsAllowed(userId: string, plan: TenantPlan, changes: LimitChange[], ancestors: TenantRow[]): Promise<void> {
+    const raises = changes.filter((c) => needsAuthority(c, plan));
+    if (raises.length === 0) return;
+    const administered = await this.administered(ancestors, userId);
+    const refused = raises
+      .map((c) => ({ change: c, ceiling: Math.max(PLAN_CEILINGS[plan][c.field], ...administered.map((a) => effectiveLimit(a, c.field))) }))
+      .filter(({ change, ceiling }) => change.value > ceiling);
+    if (refused.length === 0) return;
+    const details = refused.map(({ change, ceiling }) => {
+      const field = LIMIT_COLUMNS.has(change.field) ? change.field : `settings.${change.field}`;
+      const message = `${field} may be at most ${ceiling} here (the ${plan} plan allows ${PLAN_CEILINGS[plan][change.field]}); above needs a platform admin or a parent tenant's admin`;
+      return { field, ceiling, message };
+    });
+    throw new DomainError('forbidden', 'limit_above_plan', details.map((d) => d.message).join('; '), details);
+  }
+
+  async suspend(key: string, actor: TenantActor): Promise<TenantDto> {
     const current = await this.load(key);
-    await this.repo.suspend(current.id);
+    const lineage = await this.lineage(current.id);
+    let by = await this.authorityOf(actor, lineage);
+    // Suspending again never weakens the suspension already in place.
+    if (current.status === 'suspended' && current.suspended_by) {
+      const existing = { by: current.suspended_by, tenantId: current.suspended_by_tenant };
+      if (this.rank(existing, lineage) >= this.rank(by, lineage)) by = existing;
+    }
+    await this.repo.suspend(current.id, by.by, by.tenantId);
     return this.changed(current);
   }
 
-  async reactivate(key: string): Promise<TenantDto> {
+  async reactivate(key: string, actor: TenantActor): Promise<TenantDto> {
     const current = await this.load(key);
+    if (current.status === 'suspended' && current.suspended_by && current.suspended_by !== 'tenant') {
+      const lineage = await this.lineage(current.id);
+      const mine = await this.authorityOf(actor, lineage);
+      if (this.rank(mine, lineage) < this.rank({ by: current.suspended_by, tenantId: current.suspended_by_tenant }, lineage)) {
+        const who = current.suspended_by === 'platform' ? 'a platform admin' : "an admin of the parent tenant that suspended it";
+        throw new Forbidden(`Tenant '${current.slug}' was suspended by ${who}; only they may reactivate it`, 'operator_suspension');
+      }
+    }
     const status = await this.repo.reactivate(current.id);
     if (status === 'provisioning') await this.jobs.retryProvisioning(current.id);
     return this.changed(current);
+  }
+
+  /** The strongest authority the actor has over the tenant (lineage[0]) : operator, topmost administered ancestor, or the tenant. */
+  private async authorityOf(actor: TenantActor, lineage: TenantRow[]): Promise<{ by: Suspender; tenantId: string | null }> {
+    if (actor === OPERATOR || actor.access.via === 'platform') return { by: 'platform', tenantId: null };
+    const administered = await this.administered(lineage.slice(1), actor.user.id);
+    const top = administered.at(-1);
+    return top ? { by: 'parent', tenantId: top.id } : { by: 'tenant', tenantId: null };
+  }
+
+  /** Platform above every ancestor, a higher ancestor above a lower one, the tenant itself lowest. */
+  private rank(s: { by: Suspender; tenantId: string | null }, lineage: TenantRow[]): number {
+    if (s.by === 'platform') return Number.MAX_SAFE_INTEGER;
+    if (s.by === 'tenant') return 0;
+    const at = lineage.findIndex((t) => t.id === s.tenantId);
+    // An ancestor no longer in the lineage: only an operator can tell, so rank it as one.
+    return at === -1 ? Number.MAX_SAFE_INTEGER : at;
+  }
+
+  /** The tenant and its ancestors, nearest first. */
+  private async lineage(id: string): Promise<TenantRow[]> {
+    const chain: TenantRow[] = [];
+    for (let t = await this.directory.find(id); t && chain.length < MAX_DEPTH; t = t.parent_id ? await this.directory.find(t.parent_id) : null) {
+      chain.push(t);
+    }
+    return chain;
+  }
+
+  /** Those of `tenants` the user is an owner or admin of, in the same order. */
+  private async administered(tenants: TenantRow[], userId: string): Promise<TenantRow[]> {
+    const roles = await Promise.all(tenants.map((t) => this.directory.roleOf(t.id, userId)));
+    return tenants.filter((_t, i) => roles[i] === 'owner' || roles[i] === 'admin');
   }
 
   /** Provisioning again after it failed (or to heal a tenant whose job was lost). */

@@ -4,6 +4,8 @@ export const TENANT_PLANS = ['starter', 'growth', 'enterprise'] as const;
 export type TenantPlan = (typeof TENANT_PLANS)[number];
 export const TENANT_STATUSES = ['provisioning', 'active', 'suspended', 'failed'] as const;
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
+/** Who suspended a tenant: a platform operator, an ancestor tenant's admin, or the tenant's own owner. */
+export type Suspender = 'platform' | 'parent' | 'tenant';
 
 @Entity({ schema: 'public', name: 'tenants' })
 export class TenantEntity {
@@ -24,4 +26,7 @@ export class TenantEntity {
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
   @Column('timestamptz', { name: 'suspended_at', nullable: true }) suspendedAt: Date | null;
+  @Column('text', { name: 'suspended_by', nullable: true }) suspendedBy: Suspender | null;
+  /** With suspendedBy 'parent': the ancestor whose admin suspended it. */
+  @Column('uuid', { name: 'suspended_by_tenant', nullable: true }) suspendedByTenant: string | null;
 }
