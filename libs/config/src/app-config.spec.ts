@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { fastify } from 'fastify';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TEST_JWT_SECRET } from '../../../test/support/stack.js';
 import { ConfigError, loadConfig, parseTrustProxy, trustProxyOption } from './app-config.js';
@@ -34,6 +35,13 @@ describe('loadConfig in production', () => {
 
   it('lists the secret the tests use, and the placeholders', () => {
     for (const s of [TEST_JWT_SECRET, 'changeme', 'secret', 'insecure-dev-jwt-secret-change-me-before-production']) expect(PUBLISHED_JWT_SECRETS.has(s)).toBe(true);
+  });
+
+  it('docker/compose.yaml ships no default JWT_SECRET', () => {
+    const compose = readFileSync(new URL('../../../docker/compose.yaml', import.meta.url), 'utf8');
+    const lines = compose.split('\n').filter((l) => /^\s*JWT_SECRET:/.test(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\s*JWT_SECRET: \$\{JWT_SECRET:\?[^}]+\}$/);
   });
 
   it.each(['x'.repeat(32), 'ab'.repeat(40), 'secretsecretsecretsecretsecretsecret', '0123456780123456780123456780123456'])('refuses the low-variety secret %s', (secret) => {
