@@ -158,8 +158,8 @@ describe('hostile input: numbers too big for SQL', () => {
   });
 });
 
-// Each test boots one more API (seconds), so the two run side by side.
-describe.concurrent('hostile input: X-Forwarded-For', () => {
+// Each test boots one more API (seconds, more on a loaded machine), so the two run side by side.
+describe.concurrent('hostile input: X-Forwarded-For', { timeout: 150_000 }, () => {
   const mainJs = fileURLToPath(new URL('../../dist/apps/api/src/main.js', import.meta.url));
 
   /** Starts one more API with `env` on top of the shared one's, sends a request with a spoofed X-Forwarded-For, and returns the `ip` its access log recorded. */
