@@ -2,8 +2,16 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import { AllExceptionsFilter, createLogger, createValidationPipe, errorBody, PinoNestLogger } from '../../../libs/common/src/index.js';
-import { exitOnConfigError, loadConfigOrExit } from '../../../libs/config/src/index.js';
+import {
+  AllExceptionsFilter,
+  createLogger,
+  createValidationPipe,
+  depthLimitedJsonParser,
+  errorBody,
+  PinoNestLogger,
+  rejectNulCharacters,
+} from '../../../libs/common/src/index.js';
+import { exitOnConfigError, loadConfigOrExit, trustProxyOption } from '../../../libs/config/src/index.js';
 import { collectControllers, findUndeclaredRoutes } from '../../../libs/rbac/src/index.js';
 import { rewriteTenantPath, type TenantRequest } from '../../../libs/tenancy/src/index.js';
 import { AppModule } from './app.module.js';
@@ -26,7 +34,7 @@ const adapter = new FastifyAdapter({
   bodyLimit: config.BODY_LIMIT_BYTES,
   genReqId,
   rewriteUrl: rewriteTenantPath,
-  trustProxy: true,
+  trustProxy: trustProxyOption(config.TRUST_PROXY),
   return503OnClosing: true,
   // Errors Fastify raises before routing (bad URL encoding, over-long parameters) get our shape too.
   frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
@@ -38,11 +46,14 @@ const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter
   logger: new PinoNestLogger(logger),
   abortOnError: false,
 }).catch(exitOnConfigError);
+const fastify = app.getHttpAdapter().getInstance();
+// Fastify's own JSON parser (prototype-poisoning protection included) behind a depth limit.
+app.useBodyParser('application/json', { bodyLimit: config.BODY_LIMIT_BYTES }, depthLimitedJsonParser(fastify.getDefaultJsonParser('error', 'error')));
 app.useGlobalPipes(createValidationPipe());
 app.useGlobalFilters(new AllExceptionsFilter(logger));
 app.enableShutdownHooks();
 
-const fastify = app.getHttpAdapter().getInstance();
+fastify.addHook('preValidation', rejectNulCharacters);
 fastify.addHook('onRequest', (request, reply, done) => {
   void reply.header('x-request-id', request.id);
   done();
@@ -50,7 +61,7 @@ fastify.addHook('onRequest', (request, reply, done) => {
 fastify.addHook('onResponse', (request, reply, done) => {
   const req = request as TenantRequest;
   logger.info(
-    { req_id: request.id, tenant_id: req.tenant?.id, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+    { req_id: request.id, tenant_id: req.tenant?.id, method: request.method, url: request.url, ip: request.ip, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
     'request',
   );
   done();

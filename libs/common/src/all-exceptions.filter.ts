@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { QueryFailedError } from 'typeorm';
 import { DomainError, STATUS_BY_KIND } from './domain-error.js';
 import { errorBody, type ErrorBody } from './error-body.js';
 
@@ -14,6 +15,15 @@ const FASTIFY_CLIENT_ERRORS: Record<string, number> = {
   FST_ERR_CTP_INVALID_TYPE: 400,
   FST_ERR_VALIDATION: 400,
 };
+
+/**
+ * SQLSTATEs that mean PostgreSQL refused a value the caller sent: class 22 (data exception:
+ * bad text representation, out of range, bad encoding, NUL in jsonb, too long, ...) and
+ * 54001 (statement too complex). Validation should refuse such input first; this is the net.
+ */
+export function isInvalidInputSqlState(code: unknown): boolean {
+  return typeof code === 'string' && (code.startsWith('22') || code === '54001');
+}
 
 /** Maps anything thrown to the one error shape. Never a stack trace; 5xx only for our own faults. */
 export function toErrorBody(exception: unknown, logger: Logger): ErrorBody {
@@ -31,6 +41,10 @@ export function toErrorBody(exception: unknown, logger: Logger): ErrorBody {
           : String((response as { message?: unknown }).message ?? exception.message);
     if (status >= 500) logger.error({ err: exception }, 'http exception');
     return errorBody(status, message);
+  }
+  if (exception instanceof QueryFailedError && isInvalidInputSqlState((exception.driverError as { code?: unknown }).code)) {
+    logger.warn({ err: exception }, 'input refused by PostgreSQL');
+    return errorBody(400, 'The request contains a value that cannot be stored or compared', 'invalid_input');
   }
   const err = exception as { statusCode?: number; code?: string; message?: string };
   const fastifyStatus = err?.code ? FASTIFY_CLIENT_ERRORS[err.code] : undefined;

@@ -4,8 +4,9 @@ export { Conflict, DomainError, Forbidden, NotFound, STATUS_BY_KIND, Unauthorize
 export type { ErrorKind } from './domain-error.js';
 export { AllExceptionsFilter, toErrorBody } from './all-exceptions.filter.js';
 export { errorBody } from './error-body.js';
-export { createValidationPipe, Optional } from './validation.pipe.js';
+export { createValidationPipe, INT4_MAX, INT4_MIN, IsSafeInt, Optional } from './validation.pipe.js';
 export type { ErrorBody } from './error-body.js';
 export { MAX_PAGE_SIZE, PageQueryDto } from './pagination.dto.js';
 export { isPlainObject, jsonMergePatch } from './json-merge-patch.util.js';
 export { createLogger, CTX_TENANT_ID, PinoNestLogger } from './logger.js';
+export { containsNul, depthLimitedJsonParser, JsonTooDeep, jsonNestingExceeds, MAX_JSON_DEPTH, NulCharacter, rejectNulCharacters } from './hostile-input.util.js';

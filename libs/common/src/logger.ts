@@ -5,13 +5,35 @@ import { pino, type Logger } from 'pino';
 /** Keys of the request context (nestjs-cls store) that every log line carries. */
 export const CTX_TENANT_ID = 'tenantId';
 
+/** Fields of a database error that can echo stored values (argon2 hashes, settings that hold secrets). */
+const VALUE_ECHOING_FIELDS = ['parameters', 'detail'] as const;
+
+/**
+ * pino's error serializer, minus what a TypeORM QueryFailedError (and the pg error it wraps
+ * as `driverError`) carries of the query's values: the SQL text stays, the values do not.
+ */
+export function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown;
+  if (typeof serialized !== 'object' || serialized === null) return serialized;
+  const out: Record<string, unknown> = { ...(serialized as Record<string, unknown>) };
+  for (const field of VALUE_ECHOING_FIELDS) delete out[field];
+  const driver = out.driverError;
+  if (typeof driver === 'object' && driver !== null) {
+    const copy: Record<string, unknown> = { ...(driver as Record<string, unknown>) };
+    for (const field of VALUE_ECHOING_FIELDS) delete copy[field];
+    out.driverError = copy;
+  }
+  return out;
+}
+
 /**
  * The process logger: JSON lines (pino) with the request id and tenant id of the
  * current request context, when there is one.
  */
-export function createLogger(level: string, name: string): Logger {
+export function createLogger(level: string, name: string, destination?: pino.DestinationStream): Logger {
   return pino({
     level,
+    serializers: { err: serializeError },
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
     mixin(merge: object) {
@@ -23,7 +45,7 @@ export function createLogger(level: string, name: string): Logger {
       if (tenantId && !('tenant_id' in merge)) extra.tenant_id = tenantId;
       return extra;
     },
-  });
+  }, destination);
 }
 
 const BOOT_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);

@@ -1,7 +1,9 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { weakJwtSecretReason } from './published-secrets.js';
 
 const toBool = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
@@ -95,6 +97,14 @@ export class AppConfig {
   /** Registers the routes under /bench used by bench/ (never enable in production). */
   @Transform(toBool) @IsBoolean()
   BENCH_ROUTES = false;
+
+  /**
+   * Proxies whose X-Forwarded-For is believed for the client IP: off by default, since
+   * anyone could otherwise choose their IP. `true` only behind a proxy that overwrites it.
+   */
+  @Transform(({ value }: { value: unknown }) => parseTrustProxy(value))
+  @IsDefined({ message: 'TRUST_PROXY must be true, false, a hop count or a comma-separated list of IP addresses or CIDR ranges' })
+  TRUST_PROXY: boolean | number | string[] = false;
 
   /** Test-only fault injection, e.g. `provision.sleep_ms=3000` (ignored when NODE_ENV=production). */
   @IsOptional() @IsString()
@@ -210,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
     throw new ConfigError('invalid configuration: JWT_SECRET is required when NODE_ENV=production');
   }
+  if (config.NODE_ENV === 'production') refuseUnsafeInProduction(config);
   return config;
 }
 
@@ -226,6 +237,15 @@ export function exitOnConfigError(error: unknown): never {
   throw error;
 }
 
+/** What is fine on a laptop but not in production: one ConfigError naming every problem. */
+function refuseUnsafeInProduction(config: AppConfig): void {
+  const problems: string[] = [];
+  if (config.BENCH_ROUTES) problems.push('BENCH_ROUTES=true is not allowed when NODE_ENV=production');
+  const weak = config.JWT_SECRET ? weakJwtSecretReason(config.JWT_SECRET) : undefined;
+  if (weak) problems.push(`JWT_SECRET is not safe for production: ${weak}; use a random string of 32+ characters (openssl rand -base64 48)`);
+  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join(', ')}`);
+}
+
 /** loadConfig for process entry points: a bad value is one line on stderr and exit code 1. */
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): AppConfig {
   try {
@@ -239,4 +259,41 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): AppConfi
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
+}
+
+/** proxy-addr's names for address ranges, which Fastify's trustProxy accepts as list entries. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrRange(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY as Fastify's `trustProxy` option: `true`/`false`, a hop count, or a
+ * comma-separated list of IPs/CIDRs. Undefined when the value is none of these.
+ */
+export function parseTrustProxy(value: unknown): boolean | number | string[] | undefined {
+  if (typeof value === 'boolean' || (typeof value === 'number' && Number.isInteger(value) && value >= 0)) return value;
+  if (typeof value !== 'string') return undefined;
+  const v = value.trim().toLowerCase();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d{1,3}$/.test(v)) return Number(v);
+  const entries = v.split(',').map((e) => e.trim());
+  return entries.every(isAddressOrRange) ? entries : undefined;
+}
+
+/**
+ * TRUST_PROXY as Fastify's `trustProxy` option. A hop count becomes a function because
+ * Fastify 5 ignores a bare number (it fails closed); as with Express, trusting the nearest
+ * n hops is only safe when the API is reachable through those proxies alone.
+ */
+export function trustProxyOption(value: boolean | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof value !== 'number') return value;
+  return (_address, hop) => hop < value;
 }

@@ -21,7 +21,12 @@ export function rewriteTenantPath(req: IncomingMessage): string {
   }
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
-  if (path.length > 1 && path.endsWith('/')) url = path.replace(/\/+$/, '') + (q === -1 ? '' : url.slice(q));
+  if (path.length > 1 && path.endsWith('/')) {
+    // A loop, not /\/+$/: that regex backtracks quadratically on `/a////…//x/`.
+    let end = path.length;
+    while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--;
+    url = path.slice(0, end) + (q === -1 ? '' : url.slice(q));
+  }
   return url;
 }
 

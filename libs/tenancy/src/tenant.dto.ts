@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { Optional, PageQueryDto } from '../../common/src/index.js';
+import { IsBoolean, IsIn, IsObject, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsSafeInt, Optional, PageQueryDto } from '../../common/src/index.js';
 import { TENANT_PLANS, TENANT_STATUSES, type TenantPlan, type TenantStatus } from '../../database/src/index.js';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
@@ -46,11 +46,11 @@ export class UpdateTenantDto {
   settings?: Record<string, unknown>;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100000 })
-  @Optional() @IsInt() @Min(1) @Max(100_000)
+  @Optional() @IsSafeInt(1, 100_000)
   max_members?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 100000 })
-  @Optional() @IsInt() @Min(0) @Max(100_000)
+  @Optional() @IsSafeInt(0, 100_000)
   max_api_keys?: number;
 }
 

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Injectable } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Logger } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
@@ -9,8 +9,14 @@ import { Public } from '../../../../libs/rbac/src/index.js';
 const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
   Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref())]);
 
+/**
+ * /health/ready is public, so it answers only up or down per dependency: an error's text
+ * (host names, user names, driver internals) goes to the log, never to the caller.
+ */
 @Injectable()
 export class DependencyIndicators {
+  private readonly logger = new Logger('Health');
+
   constructor(
     private readonly indicator: HealthIndicatorService,
     private readonly dataSource: DataSource,
@@ -23,7 +29,7 @@ export class DependencyIndicators {
       await withTimeout(this.dataSource.query('SELECT 1'), 2000);
       return check.up();
     } catch (error) {
-      return check.down({ message: error instanceof Error ? error.message : String(error) });
+      return this.down(check, 'postgres', error);
     }
   }
 
@@ -33,8 +39,13 @@ export class DependencyIndicators {
       await withTimeout(this.redisClient.ping(), 2000);
       return check.up();
     } catch (error) {
-      return check.down({ message: error instanceof Error ? error.message : String(error) });
+      return this.down(check, 'redis', error);
     }
+  }
+
+  private down<T>(check: { down(): T }, name: string, error: unknown): T {
+    this.logger.warn(`readiness: ${name} is down: ${error instanceof Error ? error.message : String(error)}`);
+    return check.down();
   }
 }
 
