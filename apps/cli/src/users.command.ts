@@ -156,4 +156,4 @@ export class UsersCommand extends CommandRunner {
   }
 }
 
-export const USER_COMMANDS =  [UsersCommand, UsersCreateCommand, UsersSetAdminCommand, UsersSetPasswordCommand, UsersDeleteCommand];
+export const USER_COMMANDS = [UsersCommand, UsersCreateCommand, UsersSetAdminCommand, UsersSetPasswordCommand, UsersDeleteCommand];
