@@ -1,6 +1,8 @@
 // BOOTSTRAP_ADMIN_EMAIL + BOOTSTRAP_ADMIN_PASSWORD make the first platform admin at start
-// (API.md); a platform admin may act on any tenant, an ordinary user may not.
+// (API.md); a platform admin may act on any tenant, an ordinary user may not. Bootstrap only
+// ever creates that user: an existing one (registered by anyone, or revoked since) is left alone.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { cliEnv, runCli } from '../support/cli.js';
 import { activeTenant, client, registerUser, uniqueSlug } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -54,4 +56,36 @@ describe('bootstrap platform admin', () => {
       await again.stop();
     }
   });
+
+  it('an address someone registered first is not made admin (and keeps its own password)', async () => {
+    const request = client(shared.apiUrl);
+    const squatter = await registerUser(request);
+    const again = await startStack({ ...shared, redisPrefix: shared.env.REDIS_PREFIX, worker: false, env: { BOOTSTRAP_ADMIN_EMAIL: squatter.email, BOOTSTRAP_ADMIN_PASSWORD: password } });
+    try {
+      const api = client(again.info.apiUrl);
+      const me = await api('GET', '/api/v1/auth/me', { token: squatter.token });
+      expect(me.status).toBe(200);
+      expect(me.body.user.is_platform_admin).toBe(false);
+      expect((await api('POST', '/api/v1/auth/login', { body: { email: squatter.email, password } })).status).toBe(401);
+      const { tenant } = await activeTenant(api);
+      expect((await api('GET', `/api/tenants/${tenant.id}`, { token: squatter.token })).status).toBe(403);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('an admin revoked with the CLI stays revoked when an API starts again with the same variables', async () => {
+    const revoked = await runCli(['users', 'set-admin', email, '--revoke'], cliEnv(shared.env));
+    expect(revoked, revoked.stderr).toMatchObject({ code: 0 });
+    const again = await startStack({ ...shared, redisPrefix: shared.env.REDIS_PREFIX, worker: false, env: { BOOTSTRAP_ADMIN_EMAIL: email, BOOTSTRAP_ADMIN_PASSWORD: password } });
+    try {
+      const api = client(again.info.apiUrl);
+      const login = await api('POST', '/api/v1/auth/login', { body: { email, password } });
+      expect(login.status).toBe(200);
+      const me = await api('GET', '/api/v1/auth/me', { token: login.body.access_token });
+      expect(me.body.user.is_platform_admin).toBe(false);
+    } finally {
+      await again.stop();
+    }
+  }, 180_000);
 });

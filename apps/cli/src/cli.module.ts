@@ -7,7 +7,7 @@ import { IdentityCoreModule } from '../../../libs/identity/src/index.js';
 import { RedisModule } from '../../../libs/jobs/src/index.js';
 import { TenancyCoreModule } from '../../../libs/tenancy/src/index.js';
 import { TENANT_COMMANDS } from './tenants.command.js';
-import { UsersCommand, UsersCreateCommand, UsersSetAdminCommand } from './users.command.js';
+import { USER_COMMANDS } from './users.command.js';
 
 /**
  * The admin CLI: the same services as the API (so the same rules), no HTTP, and no queue
@@ -26,7 +26,7 @@ export class CliModule {
         IdentityCoreModule,
         TenancyCoreModule,
       ],
-      providers: [UsersCommand, UsersCreateCommand, UsersSetAdminCommand, ...TENANT_COMMANDS],
+      providers: [...USER_COMMANDS, ...TENANT_COMMANDS],
     };
   }
 }

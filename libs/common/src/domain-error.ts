@@ -28,6 +28,9 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
 };
 
 export class DomainError extends Error {
+  /** When set, the HTTP answer carries it as `Retry-After` (seconds). */
+  retryAfterSeconds?: number;
+
   constructor(
     readonly kind: ErrorKind,
     /** Stable machine-readable code, e.g. `tenant_not_ready`. */
@@ -67,5 +70,13 @@ export class Forbidden extends DomainError {
 export class Conflict extends DomainError {
   constructor(code: string, message: string) {
     super('conflict', code, message);
+  }
+}
+
+/** 429: too many attempts; the caller may try again after `retryAfterSeconds`. */
+export class RateLimited extends DomainError {
+  constructor(message: string, retryAfterSeconds: number, code = 'rate_limited') {
+    super('rate_limited', code, message);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }

@@ -1,6 +1,6 @@
 // Shared building blocks with no domain of their own: the error model, the error shape,
 // pagination, JSON merge patch and the JSON logger. Depends on nothing of ours.
-export { Conflict, DomainError, Forbidden, NotFound, STATUS_BY_KIND, Unauthorized, ValidationFailed } from './domain-error.js';
+export { Conflict, DomainError, Forbidden, NotFound, RateLimited, STATUS_BY_KIND, Unauthorized, ValidationFailed } from './domain-error.js';
 export type { ErrorKind } from './domain-error.js';
 export { AllExceptionsFilter, toErrorBody } from './all-exceptions.filter.js';
 export { errorBody } from './error-body.js';

@@ -9,6 +9,9 @@ const toBool = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
 const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
 
+export const REGISTRATION_MODES = ['open', 'invite', 'closed'] as const;
+export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
+
 /** Environment variables, validated once at boot (README lists them all). */
 export class AppConfig {
   @IsIn(['development', 'production', 'test'])
@@ -122,6 +125,30 @@ export class AppConfig {
   /** Top-level tenants one user may own (platform admins are exempt). */
   @Type(() => Number) @IsInt() @Min(0)
   MAX_TENANTS_PER_USER = 100;
+
+  // Sign-in and registration (libs/identity).
+  /** Who may self-register: `open`, `invite` (only an invited email) or `closed`. Unset: see registrationMode. */
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(REGISTRATION_MODES)
+  REGISTRATION?: RegistrationMode = undefined; // initialised, so loadConfig picks it from the environment
+
+  /** Failed logins of one account per 15 minutes; then even the right password is refused until the window ends. */
+  @Type(() => Number) @IsInt() @Min(1)
+  LOGIN_FAILS_PER_ACCOUNT = 10;
+
+  /** Failed logins from one client IP per 15 minutes. */
+  @Type(() => Number) @IsInt() @Min(1)
+  LOGIN_FAILS_PER_IP = 100;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  REGISTRATIONS_PER_IP_PER_MINUTE = 30;
+
+  /** Upper bound on how long a user's admin flag or token version may be stale should an invalidation be lost. */
+  @Type(() => Number) @IsInt() @Min(0)
+  USER_CACHE_TTL_MS = 60_000;
+
+  get registrationMode(): RegistrationMode {
+    return this.REGISTRATION ?? (this.NODE_ENV === 'production' ? 'invite' : 'open');
+  }
 
   get dataDir(): string {
     return resolve(this.DATA_DIR);

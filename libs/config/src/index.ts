@@ -2,5 +2,7 @@
 export { AppConfig, ConfigError, exitOnConfigError, loadConfig, loadConfigOrExit, parseTrustProxy, readRuntime, runtimeFile, trustProxyOption } from './app-config.js';
 export { PUBLISHED_JWT_SECRETS, weakJwtSecretReason } from './published-secrets.js';
 export type { RuntimeInfo } from './app-config.js';
+export { REGISTRATION_MODES } from './app-config.js';
+export type { RegistrationMode } from './app-config.js';
 export { ConfigModule } from './config.module.js';
 export { redisOptions } from './redis-options.js';

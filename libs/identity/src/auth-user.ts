@@ -2,11 +2,13 @@
 export interface AuthUser {
   id: string;
   email: string;
+  /** From the user's row (cached per process), never from the token. */
   isPlatformAdmin: boolean;
 }
 
 export interface JwtClaims {
   sub: string;
   email: string;
-  adm?: boolean;
+  /** The user's token_version when issued; absent means 0 (tokens from before it existed). */
+  ver?: number;
 }

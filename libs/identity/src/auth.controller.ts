@@ -1,8 +1,16 @@
-import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Ip, Post, Req } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { Authenticated, Public } from '../../rbac/src/index.js';
 import type { AuthUser } from './auth-user.js';
-import { LoginDto, MeDto, RegisterDto, RegisterResponseDto, TokenDto } from './auth.dto.js';
+import { ChangePasswordDto, LoginDto, MeDto, RegisterDto, RegisterResponseDto, TokenDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
 
 @ApiTags('auth')
@@ -14,8 +22,10 @@ export class AuthController {
   @Public()
   @ApiCreatedResponse({ type: RegisterResponseDto })
   @ApiConflictResponse({ description: 'email already registered' })
-  register(@Body() dto: RegisterDto): Promise<RegisterResponseDto> {
-    return this.auth.register(dto);
+  @ApiForbiddenResponse({ description: 'REGISTRATION is closed (registration_closed) or invite-only (registration_invite_only)' })
+  @ApiTooManyRequestsResponse({ description: 'too many registrations from this address (Retry-After)' })
+  register(@Body() dto: RegisterDto, @Ip() ip: string): Promise<RegisterResponseDto> {
+    return this.auth.register(dto, ip);
   }
 
   @Post('login')
@@ -23,8 +33,19 @@ export class AuthController {
   @HttpCode(200)
   @ApiOkResponse({ type: TokenDto })
   @ApiUnauthorizedResponse({ description: 'wrong email or password' })
-  login(@Body() dto: LoginDto): Promise<TokenDto> {
-    return this.auth.login(dto.email, dto.password);
+  @ApiTooManyRequestsResponse({ description: 'too many failed logins for this account or address (Retry-After)' })
+  login(@Body() dto: LoginDto, @Ip() ip: string): Promise<TokenDto> {
+    return this.auth.login(dto.email, dto.password, ip);
+  }
+
+  @Post('password')
+  @Authenticated()
+  @HttpCode(200)
+  @ApiOkResponse({ type: TokenDto, description: 'a fresh token; every token issued before stops working' })
+  @ApiUnauthorizedResponse({ description: 'wrong current password' })
+  @ApiTooManyRequestsResponse({ description: 'too many failed attempts (Retry-After)' })
+  changePassword(@Req() req: { user: AuthUser }, @Body() dto: ChangePasswordDto, @Ip() ip: string): Promise<TokenDto> {
+    return this.auth.changePassword(req.user.id, dto.current_password, dto.new_password, ip);
   }
 
   @Get('me')

@@ -28,6 +28,16 @@ export class LoginDto {
   password: string;
 }
 
+export class ChangePasswordDto {
+  @ApiProperty()
+  @IsString() @MinLength(1) @MaxLength(128)
+  current_password: string;
+
+  @ApiProperty({ minLength: 8, maxLength: 128 })
+  @IsString() @MinLength(8) @MaxLength(128)
+  new_password: string;
+}
+
 export class UserDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() email: string;

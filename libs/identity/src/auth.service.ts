@@ -1,4 +1,3 @@
-import { hash, verify } from '@node-rs/argon2';
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../../config/src/index.js';
@@ -6,13 +5,11 @@ import { Conflict, Unauthorized } from '../../common/src/index.js';
 import type { UserEntity } from '../../database/src/index.js';
 import type { JwtClaims } from './auth-user.js';
 import type { MeDto, RegisterDto, RegisterResponseDto, TokenDto, UserDto } from './auth.dto.js';
+import { LoginThrottle } from './login-throttle.js';
+import { hashPassword, passwordMatches } from './password.util.js';
+import { RegistrationPolicy } from './registration-policy.js';
 import { UsersRepository } from './users.repository.js';
-
-// argon2id with the library defaults (OWASP's second recommended profile: m=19 MiB, t=2, p=1).
-const hashPassword = (password: string): Promise<string> => hash(password);
-
-// Verifying against this keeps a login for an unknown email as slow as a wrong password.
-const DUMMY_HASH = await hashPassword('tenantry-dummy-password');
+import { UsersService } from './users.service.js';
 
 export function toUserDto(user: UserEntity): UserDto {
   return {
@@ -28,12 +25,16 @@ export function toUserDto(user: UserEntity): UserDto {
 export class AuthService {
   constructor(
     private readonly users: UsersRepository,
+    private readonly usersService: UsersService,
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
+    private readonly throttle: LoginThrottle,
+    private readonly registration: RegistrationPolicy,
   ) {}
 
-  async register(dto: RegisterDto): Promise<RegisterResponseDto> {
-    const user = await this.createUser(dto.email, dto.password, dto.name ?? null);
+  async register(dto: RegisterDto, ip: string): Promise<RegisterResponseDto> {
+    await this.registration.assertMayRegister(dto.email);
+    const user = await this.throttle.registration(ip, () => this.createUser(dto.email, dto.password, dto.name ?? null));
     return { user: toUserDto(user), ...(await this.issueToken(user)) };
   }
 
@@ -43,11 +44,30 @@ export class AuthService {
     return user;
   }
 
-  async login(email: string, password: string): Promise<TokenDto> {
+  async login(email: string, password: string, ip: string): Promise<TokenDto> {
+    await this.throttle.assertMayLogin(email, ip);
     const user = await this.users.findWithPasswordByEmail(email);
-    const ok = await verify(user?.passwordHash ?? DUMMY_HASH, password);
-    if (!user || !user.passwordHash || !ok) throw new Unauthorized('Invalid email or password');
+    const ok = await passwordMatches(user?.passwordHash, password); // also for no such user: same time
+    if (!user || !ok) {
+      await this.throttle.loginFailed(email, ip);
+      throw new Unauthorized('Invalid email or password');
+    }
+    await this.throttle.loginSucceeded(email);
     return this.issueToken(user);
+  }
+
+  /** Checks the current password like a login (and counts a wrong one as a failed login). */
+  async changePassword(userId: string, currentPassword: string, newPassword: string, ip: string): Promise<TokenDto> {
+    const user = await this.users.findWithPasswordById(userId);
+    if (!user) throw new Unauthorized('The user of this token no longer exists');
+    const account = user.email.toLowerCase();
+    await this.throttle.assertMayLogin(account, ip);
+    if (!(await passwordMatches(user.passwordHash, currentPassword))) {
+      await this.throttle.loginFailed(account, ip);
+      throw new Unauthorized('The current password is wrong');
+    }
+    await this.throttle.loginSucceeded(account);
+    return this.issueToken(await this.usersService.setPassword(userId, newPassword));
   }
 
   async me(userId: string): Promise<MeDto> {
@@ -57,7 +77,8 @@ export class AuthService {
   }
 
   async issueToken(user: UserEntity): Promise<TokenDto> {
-    const claims: JwtClaims = { sub: user.id, email: user.email, adm: user.isPlatformAdmin || undefined };
+    // No admin flag in the token: it is read from the user's row on every request.
+    const claims: JwtClaims = { sub: user.id, email: user.email, ver: user.tokenVersion };
     return {
       access_token: await this.jwt.signAsync(claims),
       token_type: 'Bearer',

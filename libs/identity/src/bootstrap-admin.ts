@@ -5,9 +5,11 @@ import { AuthService } from './auth.service.js';
 import { UsersRepository } from './users.repository.js';
 
 /**
- * BOOTSTRAP_ADMIN_EMAIL + BOOTSTRAP_ADMIN_PASSWORD: the first platform admin, made at
- * start when that user does not exist yet (an existing user is made platform admin; its
- * password is left alone). Safe with several API processes starting at once.
+ * BOOTSTRAP_ADMIN_EMAIL + BOOTSTRAP_ADMIN_PASSWORD: the first platform admin, created at
+ * start when no user has that email. It only ever creates: an existing user is left
+ * alone (else whoever registered that address first would be made admin, and an admin
+ * revoked with `users set-admin --revoke` would be re-promoted at every start).
+ * Safe with several API processes starting at once.
  */
 @Injectable()
 export class BootstrapAdmin implements OnApplicationBootstrap {
@@ -23,9 +25,8 @@ export class BootstrapAdmin implements OnApplicationBootstrap {
     const email = this.config.BOOTSTRAP_ADMIN_EMAIL?.trim().toLowerCase();
     const password = this.config.BOOTSTRAP_ADMIN_PASSWORD;
     if (!email || !password) return;
-    const existing = await this.users.findByEmail(email);
-    if (existing) {
-      if (!existing.isPlatformAdmin) await this.users.setPlatformAdmin(existing.id, true);
+    if (await this.users.findByEmail(email)) {
+      this.logger.warn(`BOOTSTRAP_ADMIN_EMAIL ${email} is already a user: left unchanged (use \`tenantry users set-admin\` to make it an admin)`);
       return;
     }
     try {

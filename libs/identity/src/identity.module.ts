@@ -6,7 +6,22 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { BootstrapAdmin } from './bootstrap-admin.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { LoginThrottle } from './login-throttle.js';
+import { INVITATION_LOOKUP, NoInvitations, RegistrationPolicy } from './registration-policy.js';
+import { UserDirectory } from './user-directory.js';
+import { UserEvents } from './user-events.js';
 import { UsersRepository } from './users.repository.js';
+import { UsersService } from './users.service.js';
+
+const CORE_PROVIDERS = [
+  AuthService,
+  UsersRepository,
+  UsersService,
+  UserEvents,
+  LoginThrottle,
+  RegistrationPolicy,
+  { provide: INVITATION_LOOKUP, useClass: NoInvitations },
+];
 
 /** Users, passwords (argon2id), JWT login and the passport strategy. */
 @Module({
@@ -21,12 +36,12 @@ import { UsersRepository } from './users.repository.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, UsersRepository, JwtStrategy, BootstrapAdmin],
-  exports: [AuthService, UsersRepository],
+  providers: [...CORE_PROVIDERS, UserDirectory, JwtStrategy, BootstrapAdmin],
+  exports: [AuthService, UsersRepository, UsersService],
 })
 export class IdentityModule {}
 
-/** The same services without HTTP, for the worker and the CLI. */
+/** The same services without HTTP (and without the user cache), for the worker and the CLI. */
 @Module({
   imports: [
     JwtModule.registerAsync({
@@ -34,7 +49,7 @@ export class IdentityModule {}
       useFactory: (config: AppConfig) => ({ secret: config.jwtSecret, signOptions: { expiresIn: config.JWT_EXPIRES_IN } }),
     }),
   ],
-  providers: [AuthService, UsersRepository],
-  exports: [AuthService, UsersRepository],
+  providers: CORE_PROVIDERS,
+  exports: [AuthService, UsersRepository, UsersService],
 })
 export class IdentityCoreModule {}

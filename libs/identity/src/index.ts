@@ -4,4 +4,8 @@ export type { AuthUser, JwtClaims } from './auth-user.js';
 export { AuthService, toUserDto } from './auth.service.js';
 export { IdentityCoreModule, IdentityModule } from './identity.module.js';
 export { JwtAuthGuard } from './jwt-auth.guard.js';
+export { INVITATION_LOOKUP } from './registration-policy.js';
+export type { InvitationLookup } from './registration-policy.js';
+export { userEventsChannel } from './user-events.js';
 export { UsersRepository } from './users.repository.js';
+export { UsersService } from './users.service.js';

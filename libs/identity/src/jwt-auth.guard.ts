@@ -18,6 +18,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override handleRequest<T>(err: unknown, user: T): T {
+    // `err` only ever comes from JwtStrategy.validate (a revoked token, or the database failing).
+    if (err instanceof Error) throw err;
     if (err || !user) throw new Unauthorized('A valid bearer token is required');
     return user;
   }

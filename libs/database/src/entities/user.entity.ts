@@ -7,6 +7,8 @@ export class UserEntity {
   @Column('text', { name: 'password_hash', nullable: true, select: false }) passwordHash: string | null;
   @Column('text', { nullable: true }) name: string | null;
   @Column('boolean', { name: 'is_platform_admin', default: false }) isPlatformAdmin: boolean;
+  /** Bumped to invalidate every token issued before (tokens carry it as `ver`). */
+  @Column('integer', { name: 'token_version', default: 0 }) tokenVersion: number;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }

@@ -1,0 +1,28 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { AppConfig } from '../../config/src/index.js';
+import { REDIS } from '../../jobs/src/index.js';
+
+export interface UserChanged {
+  id: string;
+}
+
+export function userEventsChannel(config: AppConfig): string {
+  return `${config.REDIS_PREFIX}:user-changed`;
+}
+
+/**
+ * Tells every API process that a user changed (admin flag, password, deleted), so their
+ * user caches drop it at once. Published after the change is committed.
+ */
+@Injectable()
+export class UserEvents {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly config: AppConfig,
+  ) {}
+
+  async changed(event: UserChanged): Promise<void> {
+    await this.redis.publish(userEventsChannel(this.config), JSON.stringify(event));
+  }
+}

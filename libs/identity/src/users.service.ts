@@ -1,0 +1,52 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { Conflict, NotFound } from '../../common/src/index.js';
+import type { UserEntity } from '../../database/src/index.js';
+import { hashPassword } from './password.util.js';
+import { UserDirectory } from './user-directory.js';
+import { UserEvents } from './user-events.js';
+import { UsersRepository } from './users.repository.js';
+
+/**
+ * Changes to a user that must take effect at once on every API process: each one is
+ * published (user-changed) after it is committed, and dropped from this process's cache.
+ */
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly events: UserEvents,
+    // Only API processes cache users; the CLI just publishes.
+    @Optional() private readonly directory?: UserDirectory,
+  ) {}
+
+  /** Sets the password; every token issued before stops working. */
+  async setPassword(id: string, password: string): Promise<UserEntity> {
+    const user = await this.users.setPassword(id, await hashPassword(password));
+    if (!user) throw new NotFound('User', id);
+    await this.changed(id);
+    return user;
+  }
+
+  async setPlatformAdmin(id: string, value: boolean): Promise<void> {
+    await this.users.setPlatformAdmin(id, value);
+    await this.changed(id);
+  }
+
+  /** Deletes the user and their memberships; returns the tenants they were a member of. */
+  async delete(user: Pick<UserEntity, 'id' | 'email'>): Promise<string[]> {
+    const result = await this.users.delete(user.id);
+    if (!result.deleted) {
+      throw new Conflict(
+        'user_owns_tenants',
+        `${user.email} owns tenant(s) ${result.ownedSlugs.join(', ')}: delete them or give them another owner first`,
+      );
+    }
+    await this.changed(user.id);
+    return result.tenantIds;
+  }
+
+  private async changed(id: string): Promise<void> {
+    this.directory?.forget(id);
+    await this.events.changed({ id });
+  }
+}
