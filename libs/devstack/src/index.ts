@@ -8,3 +8,4 @@ export { freePort, portAvailable } from './free-port.js';
 export { hasRedisServer, startRedisServer } from './redis-server.js';
 export type { RunningRedis } from './redis-server.js';
 export { StackError } from './stack-error.js';
+export { runLauncher } from './launcher.js';
