@@ -147,9 +147,13 @@ describe('npm start (the launcher)', () => {
 
     first.run.child.kill('SIGKILL');
     await first.run.exited;
-    await until('everything the launcher started to stop', () => Object.values(pids).every((pid) => !running(pid)), 10_000, () =>
-      JSON.stringify(Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, running(pid)]))),
-    );
+    try {
+      await until('everything the launcher started to stop', () => Object.values(pids).every((pid) => !running(pid)), 10_000, () =>
+        JSON.stringify(Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, running(pid)]))),
+      );
+    } finally {
+      for (const pid of Object.values(pids)) if (running(pid)) process.kill(pid, 'SIGKILL'); // never leave orphans behind a failure
+    }
 
     const second = await upAndRunning(dataDir);
     try {
