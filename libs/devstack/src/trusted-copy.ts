@@ -75,6 +75,8 @@ export async function trustedCopy(source: string, target: string, checkedFiles: 
     await cp(source, staging, { recursive: true, verbatimSymlinks: true });
     await chmod(staging, 0o755);
     await dropGroupOtherWrite(staging);
+    // Another `npm start` may have made a good copy meanwhile, and may be running it.
+    if (await isTrustedCopy(source, target, checkedFiles)) return target;
     await rm(target, { recursive: true, force: true });
     await rename(staging, target).catch(() => undefined); // another process may have won the race: verified below
   } finally {
