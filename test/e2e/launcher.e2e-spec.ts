@@ -154,6 +154,8 @@ describe('npm start (the launcher)', () => {
     } finally {
       for (const pid of Object.values(pids)) if (running(pid)) process.kill(pid, 'SIGKILL'); // never leave orphans behind a failure
     }
+    // The CLI finds a running `npm start` through runtime.json: it must not outlive what it describes.
+    await until('runtime.json to go', () => !existsSync(join(dataDir, 'runtime.json')), 5_000, first.run.output);
 
     const second = await upAndRunning(dataDir);
     try {

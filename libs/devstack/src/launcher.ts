@@ -190,7 +190,7 @@ export async function runLauncher(): Promise<void> {
     const launch: Launch = {
       config,
       dataDir,
-      watchdog: await startWatchdog(),
+      watchdog: await startWatchdog(runtimeFile(dataDir)),
       stoppers,
       children,
       onAppExit: (name) => (code, signal) => {

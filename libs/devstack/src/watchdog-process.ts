@@ -1,11 +1,15 @@
 // The launcher's watchdog (see watchdog.ts), run as its own detached process. Reads one JSON
 // line per process to look after; when stdin closes (the launcher is gone, however it went)
-// it stops those still running, stage by stage, and exits.
+// it stops those still running, stage by stage, removes the launcher's runtime file (argv[2])
+// if it still describes that launcher, and exits.
+import { readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { isRunning, startTime } from './proc.js';
 import type { Watched } from './watchdog.js';
 
 const watched: Array<Watched & { started: string | undefined }> = [];
+const launcher = process.ppid;
+const runtimeFile = process.argv[2];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // The start time pins the pid to the process we were told about: a pid reused by another
@@ -33,6 +37,15 @@ async function stop(w: (typeof watched)[number]): Promise<void> {
   await gone(w, 5_000);
 }
 
+/** The CLI reads runtime.json to find a running `npm start`: it must not point at stopped servers. */
+function removeIfOurs(file: string): void {
+  try {
+    if ((JSON.parse(readFileSync(file, 'utf8')) as { pid?: number }).pid === launcher) rmSync(file);
+  } catch {
+    // none, or not ours
+  }
+}
+
 createInterface({ input: process.stdin })
   .on('line', (line) => {
     try {
@@ -47,6 +60,7 @@ createInterface({ input: process.stdin })
       for (const stage of [...new Set(watched.map((w) => w.stage))].sort((a, b) => a - b)) {
         await Promise.all(watched.filter((w) => w.stage === stage).map(stop));
       }
+      if (runtimeFile) removeIfOurs(runtimeFile);
       process.exit(0);
     })();
   });

@@ -25,11 +25,12 @@ export interface Watchdog {
  * A small detached process that outlives the launcher to stop what it started. The launcher
  * holds the only writing end of the watchdog's stdin, and the kernel closes it when the launcher
  * exits however that happens (SIGKILL, a crash, an OOM kill): the watchdog takes that as its
- * cue. After a clean stop it finds nothing left to stop.
+ * cue. After a clean stop it finds nothing left to stop. Once done it removes `runtimeFile` if
+ * that still names the launcher.
  */
-export async function startWatchdog(): Promise<Watchdog> {
+export async function startWatchdog(runtimeFile: string): Promise<Watchdog> {
   const entry = fileURLToPath(new URL('./watchdog-process.js', import.meta.url));
-  const child = spawn(process.execPath, [entry], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  const child = spawn(process.execPath, [entry, runtimeFile], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
   await once(child, 'spawn');
   child.unref();
   (child.stdin as Socket).unref();
