@@ -54,7 +54,20 @@ interface Launch {
   databaseUrl?: string;
   redisUrl?: string;
   redisPid?: number;
-  env?: NodeJS.ProcessEnv & { DATABASE_URL: string; REDIS_URL: string; JWT_SECRET: string; MASTER_KEY: string };
+}
+
+/** The environment of the API, the worker and the migration run, from what the steps before found. */
+function serverEnv(launch: Launch) {
+  const { databaseUrl, redisUrl, secrets } = launch;
+  if (!databaseUrl || !redisUrl || !secrets) throw new Error('launcher steps out of order: the servers are not up yet');
+  return {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    JWT_SECRET: process.env.JWT_SECRET || secrets.jwt_secret,
+    MASTER_KEY: process.env.MASTER_KEY || secrets.master_key,
+    DATA_DIR: launch.dataDir,
+  };
 }
 
 /** Checks that end `npm start` with one line (exit 1) before anything is started. */
@@ -114,15 +127,7 @@ async function redis(launch: Launch): Promise<void> {
 }
 
 async function publicMigrations(launch: Launch): Promise<void> {
-  const env = {
-    ...process.env,
-    DATABASE_URL: launch.databaseUrl!,
-    REDIS_URL: launch.redisUrl!,
-    JWT_SECRET: process.env.JWT_SECRET || launch.secrets!.jwt_secret,
-    MASTER_KEY: process.env.MASTER_KEY || launch.secrets!.master_key,
-    DATA_DIR: launch.dataDir,
-  };
-  launch.env = env;
+  const env = serverEnv(launch);
   const dataSource = await createDataSource(loadConfig(env), 'tenantry-start', [], 2).initialize();
   const applied = await runPublicMigrations(dataSource);
   await dataSource.destroy();
@@ -130,7 +135,8 @@ async function publicMigrations(launch: Launch): Promise<void> {
 }
 
 async function apps(launch: Launch): Promise<void> {
-  const { config, env } = launch;
+  const { config } = launch;
+  const env = serverEnv(launch);
   const appEnv = { ...env, RUN_MIGRATIONS: 'false' };
   const start = (name: AppName) =>
     startApp(name, appEnv, {
@@ -146,12 +152,12 @@ async function apps(launch: Launch): Promise<void> {
   const apiUrl = `http://${host}:${api.port ?? config.PORT}`;
   const runtime: LauncherRuntime = {
     pid: process.pid,
-    database_url: env!.DATABASE_URL,
-    redis_url: env!.REDIS_URL,
+    database_url: env.DATABASE_URL,
+    redis_url: env.REDIS_URL,
     api_url: apiUrl,
     docs_url: `${apiUrl}/docs`,
-    jwt_secret: env!.JWT_SECRET,
-    master_key: env!.MASTER_KEY,
+    jwt_secret: env.JWT_SECRET,
+    master_key: env.MASTER_KEY,
     started_at: new Date().toISOString(),
     redis_pid: launch.redisPid,
     api_pid: api.child.pid,
