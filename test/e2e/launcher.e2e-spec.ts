@@ -1,7 +1,8 @@
 // `npm start` (apps/start): the whole platform from one command on the embedded default, a
-// clean stop on SIGTERM, the same data on the next start, and one-line errors (API.md "Running").
+// clean stop on SIGTERM, the same data on the next start, and one-line errors (API.md "Running");
+// killed outright, it leaves nothing running, and a stale postmaster.pid never costs data.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,30 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
+
+/** Running, not a zombie (an orphan nobody reaped yet has exited all the same). */
+const running = (pid: number): boolean => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+};
+
+const clusterDirOf = (output: string): string => /embedded PostgreSQL is up \(data in (.+)\)/.exec(output)![1]!;
+const postmasterPid = (clusterDir: string): number => Number(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+
+async function upAndRunning(dataDir: string): Promise<{ run: ReturnType<typeof launch>; runtime: Record<string, string | number> }> {
+  const run = launch(dataDir);
+  await until('the up line', () => run.output().includes('Tenantry is up'), 90_000, run.output);
+  return { run, runtime: JSON.parse(readFileSync(join(dataDir, 'runtime.json'), 'utf8')) as Record<string, string | number> };
+}
+
+async function canLogIn(runtime: Record<string, string | number>, user: { email: string; password: string }): Promise<void> {
+  const login = await client(String(runtime.api_url))('POST', '/api/v1/auth/login', { body: { email: user.email, password: user.password } });
+  expect(login.status).toBe(200);
+}
 
 describe('npm start (the launcher)', () => {
   it('serves the platform, stops everything on SIGTERM, and finds its data again on the next start', { timeout: 120_000 }, async () => {
@@ -105,5 +130,68 @@ describe('npm start (the launcher)', () => {
     expect(await noRedis.exited).toBe(1);
     expect(noRedis.output().trim()).toMatch(/^error: redis-server was not found on PATH/);
     expect(noRedis.output().trim().split('\n')).toHaveLength(1);
+  });
+
+  it('killed with SIGKILL: the API, worker, redis-server and PostgreSQL stop by themselves; the next start has the data', { timeout: 150_000 }, async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tenantry-start-'));
+    dirs.push(dataDir);
+    const first = await upAndRunning(dataDir);
+    const user = await registerUser(client(String(first.runtime.api_url)));
+    const pids = {
+      api: Number(first.runtime.api_pid),
+      worker: Number(first.runtime.worker_pid),
+      redis: Number(first.runtime.redis_pid),
+      postgres: postmasterPid(clusterDirOf(first.run.output())),
+    };
+    for (const pid of Object.values(pids)) expect(running(pid)).toBe(true);
+
+    first.run.child.kill('SIGKILL');
+    await first.run.exited;
+    try {
+      await until('everything the launcher started to stop', () => Object.values(pids).every((pid) => !running(pid)), 10_000, () =>
+        JSON.stringify(Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, running(pid)]))),
+      );
+    } finally {
+      for (const pid of Object.values(pids)) if (running(pid)) process.kill(pid, 'SIGKILL'); // never leave orphans behind a failure
+    }
+    // The CLI finds a running `npm start` through runtime.json: it must not outlive what it describes.
+    await until('runtime.json to go', () => !existsSync(join(dataDir, 'runtime.json')), 5_000, first.run.output);
+
+    const second = await upAndRunning(dataDir);
+    try {
+      await canLogIn(second.runtime, user);
+    } finally {
+      second.run.child.kill('SIGTERM');
+      expect(await second.run.exited).toBe(0);
+    }
+  });
+
+  it('a postmaster.pid naming a live unrelated process: that process is left alone and the cluster starts with its data', { timeout: 150_000 }, async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tenantry-start-'));
+    dirs.push(dataDir);
+    const first = await upAndRunning(dataDir);
+    const user = await registerUser(client(String(first.runtime.api_url)));
+    const clusterDir = clusterDirOf(first.run.output());
+    first.run.child.kill('SIGTERM');
+    expect(await first.run.exited).toBe(0);
+    expect(existsSync(join(clusterDir, 'postmaster.pid'))).toBe(false);
+
+    // As after a reboot: the pid in the file now belongs to someone else's process.
+    const unrelated = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(clusterDir, 'postmaster.pid'), `${unrelated.pid}\n${clusterDir}\n1700000000\n5432\n\n127.0.0.1\n`);
+      const second = await upAndRunning(dataDir);
+      try {
+        await canLogIn(second.runtime, user);
+        expect(postmasterPid(clusterDir)).not.toBe(unrelated.pid);
+        expect(unrelated.exitCode).toBeNull();
+        expect(unrelated.signalCode).toBeNull();
+      } finally {
+        second.run.child.kill('SIGTERM');
+        expect(await second.run.exited).toBe(0);
+      }
+    } finally {
+      unrelated.kill('SIGKILL');
+    }
   });
 });

@@ -73,3 +73,5 @@ const address = fastify.server.address();
 const port = typeof address === 'object' && address ? address.port : config.PORT;
 logger.info({ port }, `API listening; docs at http://localhost:${port}/docs`);
 process.send?.({ type: 'listening', port });
+// Started by `npm start`: stop (as on SIGTERM) when the launcher is gone, however it went.
+process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));

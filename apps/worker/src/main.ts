@@ -14,3 +14,5 @@ const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(conf
 app.enableShutdownHooks();
 logger.info('worker started');
 process.send?.({ type: 'ready' });
+// Started by `npm start`: stop (as on SIGTERM) when the launcher is gone, however it went.
+process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));

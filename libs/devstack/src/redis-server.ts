@@ -21,7 +21,7 @@ export function hasRedisServer(): boolean {
  * A redis-server child on a free loopback port, with its append-only file in
  * `dataDir/redis` (persistent: false for throwaway test servers).
  */
-export async function startRedisServer(dataDir: string, options: { persistent?: boolean; log?: (line: string) => void } = {}): Promise<RunningRedis> {
+export async function startRedisServer(dataDir: string, options: { persistent?: boolean; log?: (line: string) => void; onSpawn?: (pid: number) => void } = {}): Promise<RunningRedis> {
   if (!hasRedisServer()) {
     throw new StackError('redis-server was not found on PATH: install it (e.g. `apt-get install redis-server`) or set REDIS_URL');
   }
@@ -40,6 +40,7 @@ export async function startRedisServer(dataDir: string, options: { persistent?: 
     '--protected-mode', 'yes',
   ];
   const child = spawn('redis-server', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid) options.onSpawn?.(child.pid);
   await waitForOutput(child, [child.stdout, child.stderr], 'Ready to accept connections', 'redis-server');
   child.stdout.resume();
   child.stderr.resume();
