@@ -8,5 +8,5 @@ export { createValidationPipe, INT4_MAX, INT4_MIN, IsSafeInt, Optional } from '.
 export type { ErrorBody } from './error-body.js';
 export { MAX_PAGE_SIZE, PageQueryDto } from './pagination.dto.js';
 export { isPlainObject, jsonMergePatch } from './json-merge-patch.util.js';
-export { createLogger, CTX_TENANT_ID, PinoNestLogger } from './logger.js';
+export { createLogger, CTX_SCOPE, PinoNestLogger } from './logger.js';
 export { containsNul, depthLimitedJsonParser, JsonTooDeep, jsonNestingExceeds, MAX_JSON_DEPTH, NulCharacter, rejectNulCharacters } from './hostile-input.util.js';

@@ -2,8 +2,11 @@ import type { LoggerService } from '@nestjs/common';
 import { ClsServiceManager } from 'nestjs-cls';
 import { pino, type Logger } from 'pino';
 
-/** Keys of the request context (nestjs-cls store) that every log line carries. */
-export const CTX_TENANT_ID = 'tenantId';
+/**
+ * The key of the request's tenant scope in the request context (nestjs-cls): the caller's
+ * access and the tenant, written once by the tenancy guard. Every log line carries its tenant id.
+ */
+export const CTX_SCOPE = 'tenantry.scope';
 
 /** Fields of a database error that can echo stored values (argon2 hashes, settings that hold secrets). */
 const VALUE_ECHOING_FIELDS = ['parameters', 'detail'] as const;
@@ -41,7 +44,7 @@ export function createLogger(level: string, name: string, destination?: pino.Des
       if (!cls.isActive()) return {};
       const extra: Record<string, string> = {};
       if (!('req_id' in merge)) extra.req_id = cls.getId();
-      const tenantId = cls.get<string | undefined>(CTX_TENANT_ID);
+      const tenantId = cls.get<{ tenantId?: string } | undefined>(CTX_SCOPE)?.tenantId;
       if (tenantId && !('tenant_id' in merge)) extra.tenant_id = tenantId;
       return extra;
     },

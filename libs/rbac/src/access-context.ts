@@ -7,7 +7,7 @@ import type { MemberRole } from '../../database/src/index.js';
  */
 export type AccessVia = 'member' | 'platform' | 'ancestor';
 
-/** Who is calling and in which tenant, attached to the request by the tenancy guard. */
+/** Who is calling and in which tenant: the tenancy guard writes it (with the tenant) to the request context, once. */
 export interface AccessContext {
   tenantId: string;
   /** The caller's role in the tenant (null: a platform admin or parent admin acting on it). */
@@ -17,8 +17,4 @@ export interface AccessContext {
   via: AccessVia;
   /** With via 'ancestor': the nearest ancestor the caller administers. */
   ancestorId?: string;
-}
-
-export interface RequestWithAccess {
-  access?: AccessContext;
 }

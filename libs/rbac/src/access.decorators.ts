@@ -4,6 +4,8 @@ import type { Permission } from './permissions.js';
 
 export const PERMISSIONS_KEY = 'tenantry:permissions';
 export const ACCESS_KEY = 'tenantry:access';
+/** Set by tenancy's @TenantScoped(): the route acts inside the tenant the request names. */
+export const TENANT_SCOPED_KEY = 'tenantry:tenant-scoped';
 export type AccessLevel = 'public' | 'authenticated' | 'permissions';
 
 /** No authentication at all (health, docs, login, register, webhooks). */

@@ -1,8 +1,10 @@
 // Permissions and roles: the catalogue, the route decorators and the guard that checks them.
-// It never resolves tenants itself: the tenancy guard attaches the AccessContext it checks.
-export { ACCESS_KEY, Authenticated, PERMISSIONS_KEY, Public, RequirePermissions } from './access.decorators.js';
+// It never resolves tenants itself: the tenancy guard writes the AccessContext it checks to the request context.
+export { ACCESS_KEY, Authenticated, PERMISSIONS_KEY, Public, RequirePermissions, TENANT_SCOPED_KEY } from './access.decorators.js';
 export type { AccessLevel } from './access.decorators.js';
-export type { AccessContext, AccessVia, RequestWithAccess } from './access-context.js';
+export type { AccessContext, AccessVia } from './access-context.js';
+export { routeRule } from './route-rules.js';
+export type { RouteRule } from './route-rules.js';
 export { ALL_PERMISSIONS, P, ROLE_PERMISSIONS, roleAllows } from './permissions.js';
 export type { Permission } from './permissions.js';
 export { PermissionsGuard } from './permissions.guard.js';

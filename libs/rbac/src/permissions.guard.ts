@@ -1,25 +1,23 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { Forbidden } from '../../common/src/index.js';
-import { ACCESS_KEY, PERMISSIONS_KEY, type AccessLevel } from './access.decorators.js';
-import type { RequestWithAccess } from './access-context.js';
-import { roleAllows, type Permission } from './permissions.js';
+import { ClsService } from 'nestjs-cls';
+import { CTX_SCOPE, Forbidden } from '../../common/src/index.js';
+import type { AccessContext } from './access-context.js';
+import { roleAllows } from './permissions.js';
+import { routeRule } from './route-rules.js';
 
-/** Runs after authentication and tenant resolution: checks @RequirePermissions against the caller's role. */
+/** Runs after authentication and tenant resolution: checks @RequirePermissions against the caller's access in the request's scope. */
 @Injectable()
 export class PermissionsGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  constructor(private readonly cls: ClsService) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const targets = [context.getHandler(), context.getClass()];
-    const level = this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_KEY, targets);
-    if (level === 'public' || level === 'authenticated') return true;
-    if (level !== 'permissions') throw new Forbidden('This route declares no access rule');
-    const required = this.reflector.getAllAndOverride<Permission[]>(PERMISSIONS_KEY, targets) ?? [];
-    const access = context.switchToHttp().getRequest<RequestWithAccess>().access;
+    const rule = routeRule(context);
+    if (rule.level === 'public' || rule.level === 'authenticated') return true;
+    if (rule.level !== 'permissions') throw new Forbidden('This route declares no access rule');
+    const access = this.cls.get<AccessContext | undefined>(CTX_SCOPE);
     if (!access) throw new Forbidden('No tenant in this request');
     if (access.elevated) return true;
-    if (access.role && roleAllows(access.role, required)) return true;
-    throw new Forbidden(`Missing permission: ${required.join(', ')}`, 'missing_permission');
+    if (access.role && roleAllows(access.role, rule.permissions)) return true;
+    throw new Forbidden(`Missing permission: ${rule.permissions.join(', ')}`, 'missing_permission');
   }
 }

@@ -1,19 +1,15 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { ClsService } from 'nestjs-cls';
 import { AppConfig } from '../../config/src/index.js';
-import { CTX_TENANT_ID, DomainError, Forbidden, NotFound, ValidationFailed } from '../../common/src/index.js';
+import { DomainError, Forbidden, NotFound, ValidationFailed } from '../../common/src/index.js';
 import type { AuthUser } from '../../identity/src/index.js';
-import { ACCESS_KEY, type AccessContext, type AccessLevel } from '../../rbac/src/index.js';
-import { CTX_TENANT } from './tenant-context.js';
+import { type AccessContext, routeRule } from '../../rbac/src/index.js';
+import { TenantContext } from './tenant-context.js';
 import { TenantDirectory, tenantKey } from './tenant-directory.js';
 import { tenantCandidates } from './tenant-resolution.js';
 import type { TenantRow } from './tenants.repository.js';
 
-export const TENANT_SCOPED_KEY = 'tenantry:tenant-scoped';
-
-export type TenantRequest = FastifyRequest & { user?: AuthUser; access?: AccessContext; tenant?: TenantRow };
+export type TenantRequest = FastifyRequest & { user?: AuthUser };
 
 export class TenantNotReady extends DomainError {
   constructor(tenant: TenantRow) {
@@ -41,17 +37,16 @@ export class TenantSuspended extends DomainError {
 @Injectable()
 export class TenantAccessGuard implements CanActivate {
   constructor(
-    private readonly reflector: Reflector,
     private readonly directory: TenantDirectory,
     private readonly config: AppConfig,
-    private readonly cls: ClsService,
+    private readonly tenantContext: TenantContext,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_KEY, targets) === 'public') return true;
+    const rule = routeRule(context);
+    if (rule.level === 'public') return true;
     const req = context.switchToHttp().getRequest<TenantRequest>();
-    const scoped = this.reflector.getAllAndOverride<boolean | undefined>(TENANT_SCOPED_KEY, targets) === true;
+    const scoped = rule.tenantScoped;
     let tenant: TenantRow | null;
     if (scoped) {
       tenant = await this.resolveScoped(req);
@@ -69,10 +64,7 @@ export class TenantAccessGuard implements CanActivate {
       if (tenant.status === 'suspended') throw new TenantSuspended(tenant);
       if (tenant.status !== 'active') throw new TenantNotReady(tenant);
     }
-    req.access = access;
-    req.tenant = tenant;
-    this.cls.set(CTX_TENANT_ID, tenant.id);
-    this.cls.set(CTX_TENANT, tenant);
+    this.tenantContext.enter({ ...access, tenant });
     return true;
   }
 

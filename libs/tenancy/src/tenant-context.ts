@@ -1,18 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
+import { CTX_SCOPE } from '../../common/src/index.js';
 import { NoTenantContextError } from '../../database/src/index.js';
+import type { AccessContext } from '../../rbac/src/index.js';
 import type { TenantRow } from './tenants.repository.js';
 
-export const CTX_TENANT = 'tenant';
+/** The request's tenant and the caller's access to it: one value in the request context, written once by the tenancy guard. */
+export interface TenantScope extends AccessContext {
+  tenant: TenantRow;
+}
 
-/** The tenant of the current request. Loud: reading it where none was resolved throws. */
+/** The tenant scope of the current request. Loud: reading it where none was resolved throws. */
 @Injectable()
 export class TenantContext {
   constructor(private readonly cls: ClsService) {}
 
+  get scope(): TenantScope {
+    const scope = this.cls.isActive() ? this.cls.get<TenantScope | undefined>(CTX_SCOPE) : undefined;
+    if (!scope) throw new NoTenantContextError();
+    return scope;
+  }
+
   get tenant(): TenantRow {
-    const tenant = this.cls.isActive() ? this.cls.get<TenantRow | undefined>(CTX_TENANT) : undefined;
-    if (!tenant) throw new NoTenantContextError();
-    return tenant;
+    return this.scope.tenant;
+  }
+
+  /** Written by the tenancy guard, once per request. */
+  enter(scope: TenantScope): void {
+    this.cls.set(CTX_SCOPE, scope);
   }
 }

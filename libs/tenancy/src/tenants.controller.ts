@@ -1,25 +1,27 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Forbidden } from '../../common/src/index.js';
 import type { AuthUser } from '../../identity/src/index.js';
 import { Authenticated, P, RequirePermissions } from '../../rbac/src/index.js';
-import type { TenantRequest } from './tenant-access.guard.js';
+import { TenantContext } from './tenant-context.js';
 import { CreateTenantDto, ListTenantsQueryDto, TenantDto, TenantListDto, UpdateTenantDto } from './tenant.dto.js';
 import { type TenantActor, TenantsService } from './tenants.service.js';
 
 type Req = { user: AuthUser };
 
-/** The caller and the access the tenancy guard resolved for the path's tenant. */
-function actor(req: TenantRequest): TenantActor {
-  if (!req.user || !req.access) throw new Forbidden('No tenant access in this request');
-  return { user: req.user, access: req.access };
-}
 const TenantParam = () => ApiParam({ name: 'tenant', description: 'tenant uuid or slug' });
 
 @ApiTags('tenants')
 @Controller('api/tenants')
 export class TenantsController {
-  constructor(private readonly tenants: TenantsService) {}
+  constructor(
+    private readonly tenants: TenantsService,
+    private readonly context: TenantContext,
+  ) {}
+
+  /** The caller and the access the tenancy guard resolved for the path's tenant. */
+  private actor(req: Req): TenantActor {
+    return { user: req.user, access: this.context.scope };
+  }
 
   @Post()
   @Authenticated()
@@ -49,8 +51,8 @@ export class TenantsController {
   @RequirePermissions(P.TenantsWrite)
   @TenantParam()
   @ApiOkResponse({ type: TenantDto })
-  update(@Param('tenant') tenant: string, @Body() dto: UpdateTenantDto, @Req() req: TenantRequest): Promise<TenantDto> {
-    return this.tenants.update(tenant, dto, actor(req));
+  update(@Param('tenant') tenant: string, @Body() dto: UpdateTenantDto, @Req() req: Req): Promise<TenantDto> {
+    return this.tenants.update(tenant, dto, this.actor(req));
   }
 
   @Delete(':tenant')
@@ -58,8 +60,8 @@ export class TenantsController {
   @TenantParam()
   @ApiOperation({ summary: 'Suspend the tenant (soft delete): its API answers 403 until reactivated' })
   @ApiOkResponse({ type: TenantDto })
-  suspend(@Param('tenant') tenant: string, @Req() req: TenantRequest): Promise<TenantDto> {
-    return this.tenants.suspend(tenant, actor(req));
+  suspend(@Param('tenant') tenant: string, @Req() req: Req): Promise<TenantDto> {
+    return this.tenants.suspend(tenant, this.actor(req));
   }
 
   @Post(':tenant/reactivate')
@@ -67,8 +69,8 @@ export class TenantsController {
   @RequirePermissions(P.TenantsDelete)
   @TenantParam()
   @ApiOkResponse({ type: TenantDto })
-  reactivate(@Param('tenant') tenant: string, @Req() req: TenantRequest): Promise<TenantDto> {
-    return this.tenants.reactivate(tenant, actor(req));
+  reactivate(@Param('tenant') tenant: string, @Req() req: Req): Promise<TenantDto> {
+    return this.tenants.reactivate(tenant, this.actor(req));
   }
 
   @Post(':tenant/provision')

@@ -1,12 +1,11 @@
 import { Controller, Get, Inject, Injectable, Query, Scope } from '@nestjs/common';
 import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
-import { REQUEST } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { EntityManager } from 'typeorm';
 import { DocumentEntity, DocumentsService } from '../../../../libs/corpus/src/index.js';
 import { NoTenantContextError, TenantDb } from '../../../../libs/database/src/index.js';
 import { P, RequirePermissions } from '../../../../libs/rbac/src/index.js';
-import { type TenantRequest, TenantScoped, TenantTransactionInterceptor } from '../../../../libs/tenancy/src/index.js';
+import { TenantContext, TenantScoped, TenantTransactionInterceptor } from '../../../../libs/tenancy/src/index.js';
 import { BenchListDocumentsQueryDto } from './bench-list-query.dto.js';
 
 /**
@@ -29,13 +28,12 @@ export class RequestUnitOfWork {
 
   constructor(
     private readonly tenantDb: TenantDb,
-    @Inject(REQUEST) private readonly request: TenantRequest,
+    private readonly tenantContext: TenantContext,
   ) {}
 
   /** tenantDb.run() for the request's resolved tenant, with its manager held here meanwhile. */
   run<T>(fn: () => Promise<T>): Promise<T> {
-    const tenant = this.request.tenant;
-    if (!tenant) throw new NoTenantContextError();
+    const tenant = this.tenantContext.tenant;
     return this.tenantDb.run({ id: tenant.id, schemaName: tenant.schema_name }, async (manager) => {
       this.current = manager;
       try {
