@@ -13,7 +13,11 @@ import { client, registerUser, waitForStatus, createTenant } from '../support/ht
 const entry = join(process.cwd(), 'dist', 'apps', 'start', 'src', 'main.js');
 const dirs: string[] = [];
 
+const launched: ChildProcessWithoutNullStreams[] = [];
+
 afterAll(async () => {
+  // A launcher left running by a failed wait: its watchdog stops the rest.
+  for (const child of launched) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
@@ -21,6 +25,7 @@ function launch(dataDir: string, env: Record<string, string> = {}): { child: Chi
   const child = spawn(process.execPath, [entry], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
   });
+  launched.push(child);
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
   child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
