@@ -2,4 +2,3 @@
 export { AppConfig, ConfigError, loadConfig, loadConfigOrExit, readRuntime, runtimeFile } from './app-config.js';
 export type { RuntimeInfo } from './app-config.js';
 export { ConfigModule } from './config.module.js';
-export { redisOptions } from './redis-options.js';
