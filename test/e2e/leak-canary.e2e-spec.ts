@@ -8,6 +8,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../libs/config/src/index.js';
 // The entity file alone: the corpus index would pull the whole Nest module graph into this process.
+// eslint-disable-next-line boundaries/dependencies
 import { DocumentEntity } from '../../libs/corpus/src/document.entity.js';
 import { createDataSource, NoTenantContextError, TenantDb, type TenantRef } from '../../libs/database/src/index.js';
 import { activeTenant, registerUser, type Request, type TestUser } from '../support/http.js';

@@ -7,7 +7,7 @@ import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
 import { CORPUS_ENTITIES, CorpusModule } from '../../../libs/corpus/src/index.js';
 import { DatabaseModule } from '../../../libs/database/src/index.js';
 import { IdentityModule, JwtAuthGuard } from '../../../libs/identity/src/index.js';
-import { RedisModule } from '../../../libs/jobs/src/index.js';
+import { RedisModule } from '../../../libs/redis/src/index.js';
 import { PermissionsGuard } from '../../../libs/rbac/src/index.js';
 import { TenancyModule, TenantAccessGuard } from '../../../libs/tenancy/src/index.js';
 import { BenchModule } from './bench/bench.module.js';

@@ -3,7 +3,7 @@ import { ClsModule } from 'nestjs-cls';
 import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
 import { CORPUS_ENTITIES } from '../../../libs/corpus/src/index.js';
 import { DatabaseModule } from '../../../libs/database/src/index.js';
-import { RedisModule } from '../../../libs/jobs/src/index.js';
+import { RedisModule } from '../../../libs/redis/src/index.js';
 import { TenancyWorkerModule } from '../../../libs/tenancy/src/index.js';
 
 /** The worker process: BullMQ processors only, no HTTP. */

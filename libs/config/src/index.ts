@@ -5,4 +5,3 @@ export type { RuntimeInfo } from './app-config.js';
 export { REGISTRATION_MODES } from './app-config.js';
 export type { RegistrationMode } from './app-config.js';
 export { ConfigModule } from './config.module.js';
-export { redisOptions } from './redis-options.js';

@@ -1,6 +1,8 @@
 // Queue and job names, typed payloads and producers, shared by api, worker and cli.
 export { JobsModule } from './jobs.module.js';
-export { REDIS, RedisModule } from './redis.module.js';
 export { checkJobHandlers, JOB, JOBS_BY_QUEUE, QUEUE } from './queues.js';
 export type { JobName, ProvisionTenantPayload, QueueName, ReconcileTenantsPayload, RefillSchemaPoolPayload } from './queues.js';
 export { TenantJobsProducer } from './tenant-jobs.producer.js';
+
+// Kept while code written against the old home is merged; import these from libs/redis.
+export { REDIS, RedisModule } from '../../redis/src/index.js';

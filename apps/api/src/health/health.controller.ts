@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { REDIS } from '../../../../libs/jobs/src/index.js';
+import { REDIS } from '../../../../libs/redis/src/index.js';
 import { Public } from '../../../../libs/rbac/src/index.js';
 
 const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>

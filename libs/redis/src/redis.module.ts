@@ -1,6 +1,6 @@
 import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { AppConfig, redisOptions } from '../../config/src/index.js';
+import { AppConfig } from '../../config/src/index.js';
 
 export const REDIS = Symbol('REDIS');
 
@@ -19,7 +19,7 @@ class RedisCloser implements OnApplicationShutdown {
     {
       provide: REDIS,
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => new Redis({ ...redisOptions(config.redisUrl), maxRetriesPerRequest: 2, lazyConnect: false }),
+      useFactory: (config: AppConfig) => new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }),
     },
     RedisCloser,
   ],
