@@ -75,7 +75,7 @@ describe('bootstrap platform admin', () => {
   });
 
   it('an admin revoked with the CLI stays revoked when an API starts again with the same variables', async () => {
-    const revoked = await runCli(['users', 'set-admin', email, '--revoke'], cliEnv(shared.env));
+    const revoked = await runCli(['users', 'set-admin', email, '--revoke'], cliEnv(shared.env), 150_000);
     expect(revoked, revoked.stderr).toMatchObject({ code: 0 });
     const again = await startStack({ ...shared, redisPrefix: shared.env.REDIS_PREFIX, worker: false, env: { BOOTSTRAP_ADMIN_EMAIL: email, BOOTSTRAP_ADMIN_PASSWORD: password } });
     try {
@@ -87,5 +87,5 @@ describe('bootstrap platform admin', () => {
     } finally {
       await again.stop();
     }
-  }, 180_000);
+  }, 300_000);
 });
