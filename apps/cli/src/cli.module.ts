@@ -4,7 +4,7 @@ import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
 import { CORPUS_ENTITIES } from '../../../libs/corpus/src/index.js';
 import { DatabaseModule } from '../../../libs/database/src/index.js';
 import { IdentityCoreModule } from '../../../libs/identity/src/index.js';
-import { RedisModule } from '../../../libs/jobs/src/index.js';
+import { RedisModule } from '../../../libs/redis/src/index.js';
 import { TenancyCoreModule } from '../../../libs/tenancy/src/index.js';
 import { TENANT_COMMANDS } from './tenants.command.js';
 import { USER_COMMANDS } from './users.command.js';

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimited } from '../../common/src/index.js';
 import { AppConfig } from '../../config/src/index.js';
-import { REDIS } from '../../jobs/src/index.js';
+import { REDIS } from '../../redis/src/index.js';
 
 const LOGIN_WINDOW_S = 15 * 60;
 

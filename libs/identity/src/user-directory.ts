@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../../config/src/index.js';
-import { REDIS } from '../../jobs/src/index.js';
+import { REDIS } from '../../redis/src/index.js';
 import { userEventsChannel, type UserChanged } from './user-events.js';
 import { type UserAccess, UsersRepository } from './users.repository.js';
 

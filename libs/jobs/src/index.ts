@@ -3,6 +3,3 @@ export { JobsModule } from './jobs.module.js';
 export { checkJobHandlers, JOB, JOBS_BY_QUEUE, QUEUE } from './queues.js';
 export type { JobName, ProvisionTenantPayload, QueueName, ReconcileTenantsPayload, RefillSchemaPoolPayload } from './queues.js';
 export { TenantJobsProducer } from './tenant-jobs.producer.js';
-
-// Kept while code written against the old home is merged; import these from libs/redis.
-export { REDIS, RedisModule } from '../../redis/src/index.js';

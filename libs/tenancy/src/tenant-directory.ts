@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../../config/src/index.js';
 import type { MemberRole } from '../../database/src/index.js';
-import { REDIS } from '../../jobs/src/index.js';
+import { REDIS } from '../../redis/src/index.js';
 import { tenantEventsChannel, type TenantChanged } from './tenant-events.js';
 import { isUuid, TenantsRepository, type TenantRow } from './tenants.repository.js';
 
