@@ -13,6 +13,7 @@
 // gone, a second run migrates only that tenant (resuming, not redoing) and exits 0.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { tenantRoleState } from '../support/tenant-schema.js';
 import { describe, expect, inject, it } from 'vitest';
 import { LATEST_TENANT_VERSION, TENANT_MIGRATIONS } from '../../libs/database/src/index.js';
 import { type CliResult, cliEnv, parseJsonOutput, runCli } from '../support/cli.js';
@@ -177,9 +178,11 @@ describe.concurrent('admin CLI', { timeout: 150_000 }, () => {
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     try {
+      // Rewound to version 0: every table gone, the schema itself (its owner, its role's grants) kept.
       for (const t of tenants) {
+        const { rows } = await db.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = $1`, [t.schema_name]);
         const schema = pg.escapeIdentifier(t.schema_name);
-        await db.query(`DROP SCHEMA ${schema} CASCADE; CREATE SCHEMA ${schema}`);
+        await db.query(`DROP TABLE ${rows.map((r) => `${schema}.${pg.escapeIdentifier(r.t)}`).join(', ')} CASCADE`);
         await db.query(`UPDATE public.tenants SET schema_version = 0 WHERE id = $1`, [t.id]);
       }
       await db.query(`CREATE TABLE ${pg.escapeIdentifier(broken!.schema_name)}.documents (in_the_way integer)`);
@@ -217,6 +220,8 @@ describe.concurrent('admin CLI', { timeout: 150_000 }, () => {
         expect(await tables(t.schema_name)).toEqual(expect.arrayContaining(['_migrations', 'documents', 'chat_sessions', 'chat_messages', 'fine_tune_jobs']));
         expect(await ledger(t.schema_name)).toEqual(TENANT_MIGRATIONS.map((m) => m.version));
         expect(await version(t.id)).toBe(LATEST_TENANT_VERSION);
+        // Tables a migration makes are the tenant role's too (default privileges), so the tenant is served.
+        expect(await tenantRoleState(db, t.id, t.schema_name)).toEqual({ exists: true, usage: true, documents: true, app_member: true });
       }
       expect(bySlug.get(broken!.slug)).toMatchObject({ status: 'failed', from_version: 0, to_version: 0, error: expect.stringMatching(/already exists/) });
       // Its transaction rolled back: no ledger, nothing but the obstacle, still at version 0.

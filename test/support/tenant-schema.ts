@@ -111,7 +111,7 @@ export async function expectCompleteTenant(db: pg.Pool, tenantId: string): Promi
 
 /** Whether the tenant's role exists, may use its schema and tables, and the runtime role may become it. */
 export async function tenantRoleState(
-  db: pg.Pool,
+  db: pg.Pool | pg.Client,
   tenantId: string,
   schemaName: string,
 ): Promise<{ exists: boolean; usage?: boolean; documents?: boolean; app_member?: boolean }> {

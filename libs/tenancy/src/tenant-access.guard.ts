@@ -7,7 +7,7 @@ import { type AccessContext, routeRule } from '../../rbac/src/index.js';
 import { TenantContext } from './tenant-context.js';
 import { TenantDirectory, tenantKey } from './tenant-directory.js';
 import { tenantCandidates } from './tenant-resolution.js';
-import type { TenantRow } from './tenants.repository.js';
+import { type TenantRow, TenantsRepository } from './tenants.repository.js';
 
 export type TenantRequest = FastifyRequest & { user?: AuthUser };
 
@@ -38,6 +38,7 @@ export class TenantSuspended extends DomainError {
 export class TenantAccessGuard implements CanActivate {
   constructor(
     private readonly directory: TenantDirectory,
+    private readonly tenants: TenantsRepository,
     private readonly config: AppConfig,
     private readonly tenantContext: TenantContext,
   ) {}
@@ -104,13 +105,12 @@ export class TenantAccessGuard implements CanActivate {
   /** Members act with their role; platform admins and owners/admins of an ancestor tenant are elevated. */
   private async accessFor(tenant: TenantRow, user: AuthUser): Promise<AccessContext> {
     if (user.isPlatformAdmin) return { tenantId: tenant.id, role: null, elevated: true, via: 'platform' };
+    // Members, the common case, come from the cache; only others need the ancestor query.
     const role = await this.directory.roleOf(tenant.id, user.id);
     if (role) return { tenantId: tenant.id, role, elevated: false, via: 'member' };
-    let parentId = tenant.parent_id;
-    for (let depth = 0; parentId && depth < 16; depth++) {
-      const parentRole = await this.directory.roleOf(parentId, user.id);
-      if (parentRole === 'owner' || parentRole === 'admin') return { tenantId: tenant.id, role: null, elevated: true, via: 'ancestor', ancestorId: parentId };
-      parentId = (await this.directory.find(parentId))?.parent_id ?? null;
+    if (tenant.parent_id) {
+      const ancestor = (await this.tenants.lineage(tenant.parent_id, user.id)).find((t) => t.caller_role === 'owner' || t.caller_role === 'admin');
+      if (ancestor) return { tenantId: tenant.id, role: null, elevated: true, via: 'ancestor', ancestorId: ancestor.id };
     }
     throw new Forbidden(`You are not a member of tenant '${tenant.slug}'`, 'not_a_member');
   }

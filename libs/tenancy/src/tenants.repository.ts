@@ -27,6 +27,11 @@ export interface TenantRow {
   member_count: number;
 }
 
+/** A tenant of a lineage, with the role of the user the lineage was asked for. */
+export interface LineageRow extends TenantRow {
+  caller_role: MemberRole | null;
+}
+
 export interface NewTenant {
   slug: string;
   name: string;
@@ -170,6 +175,26 @@ export class TenantsRepository {
       `UPDATE public.tenants SET status = 'provisioning', last_error = NULL, updated_at = now() WHERE id = $1 AND status = 'failed'`,
       [id],
     );
+  }
+
+  /**
+   * The ancestor query: the tenant and its ancestors, nearest first (at most 16), each with
+   * the user's role in it (null: none, or no user). The one place the hierarchy is walked,
+   * for the access guard and for the rules of the tenants service.
+   */
+  async lineage(tenantId: string, userId: string | null): Promise<LineageRow[]> {
+    return (await this.dataSource.query(
+      `WITH RECURSIVE chain (id, parent_id, depth) AS (
+         SELECT id, parent_id, 0 FROM public.tenants WHERE id = $1
+         UNION ALL
+         SELECT p.id, p.parent_id, c.depth + 1 FROM public.tenants p JOIN chain c ON p.id = c.parent_id WHERE c.depth < 15
+       )
+       SELECT ${COLUMNS}, m.role AS caller_role
+         FROM chain c JOIN public.tenants t ON t.id = c.id
+         LEFT JOIN public.memberships m ON m.tenant_id = c.id AND m.user_id = $2
+        ORDER BY c.depth`,
+      [tenantId, userId],
+    )) as LineageRow[];
   }
 
   async roleOf(tenantId: string, userId: string): Promise<MemberRole | null> {

@@ -11,7 +11,7 @@ import type { CreateTenantDto, ListTenantsQueryDto, TenantDto, TenantListDto, Up
 import { TenantDirectory } from './tenant-directory.js';
 import { TenantEvents } from './tenant-events.js';
 import { settingsProblems } from './tenant-settings.util.js';
-import { TenantsRepository, type TenantRow } from './tenants.repository.js';
+import { type LineageRow, TenantsRepository, type TenantRow } from './tenants.repository.js';
 
 export function toTenantDto(t: TenantRow): TenantDto {
   const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
@@ -44,7 +44,9 @@ export function toTenantDto(t: TenantRow): TenantDto {
 export type TenantActor = { user: AuthUser; access: AccessContext } | typeof OPERATOR;
 export const OPERATOR = 'operator';
 
-const MAX_DEPTH = 16;
+/** Whether the user the lineage was asked for administers this tenant (owner or admin). */
+const administers = (t: LineageRow): boolean => t.caller_role === 'owner' || t.caller_role === 'admin';
+const actorId = (actor: TenantActor): string | null => (actor === OPERATOR ? null : actor.user.id);
 
 @Injectable()
 export class TenantsService {
@@ -77,8 +79,8 @@ export class TenantsService {
     }
     const plan = dto.plan ?? 'starter';
     if (!caller.isPlatformAdmin) {
-      const ancestors = parentId ? await this.lineage(parentId) : [];
-      await this.assertLimitsAllowed(caller.id, plan, limitChanges({}, settings, { settings: {} }), ancestors);
+      const ancestors = parentId ? await this.repo.lineage(parentId, caller.id) : [];
+      this.assertLimitsAllowed(plan, limitChanges({}, settings, { settings: {} }), ancestors);
     }
     const row = await this.repo.create({
       slug: dto.slug,
@@ -108,11 +110,9 @@ export class TenantsService {
 
   private async assertCanCreateChild(parent: TenantRow, caller: AuthUser): Promise<void> {
     if (caller.isPlatformAdmin) return;
-    for (let t: TenantRow | null = parent, depth = 0; t && depth < 16; depth++) {
-      const role = await this.directory.roleOf(t.id, caller.id);
-      if (role && (t.id === parent.id ? roleAllows(role, [P.TenantsCreateChild]) : role === 'owner' || role === 'admin')) return;
-      t = t.parent_id ? await this.directory.find(t.parent_id) : null;
-    }
+    const [self, ...ancestors] = await this.repo.lineage(parent.id, caller.id);
+    if (self?.caller_role && roleAllows(self.caller_role, [P.TenantsCreateChild])) return;
+    if (ancestors.some(administers)) return;
     throw new Forbidden(`You may not create child tenants of '${parent.slug}'`, 'missing_permission');
   }
 
@@ -147,8 +147,8 @@ export class TenantsService {
     if (actor !== OPERATOR && actor.access.via !== 'platform') {
       // A plan change alone never trips this: limits granted above the new plan stay.
       const changes = limitChanges({ max_members: dto.max_members, max_api_keys: dto.max_api_keys }, settings, current);
-      const ancestors = current.parent_id ? await this.lineage(current.parent_id) : [];
-      await this.assertLimitsAllowed(actor.user.id, dto.plan ?? current.plan, changes, ancestors);
+      const ancestors = current.parent_id ? await this.repo.lineage(current.parent_id, actor.user.id) : [];
+      this.assertLimitsAllowed(dto.plan ?? current.plan, changes, ancestors);
     }
     await this.repo.update(current.id, {
       name: dto.name,
@@ -164,10 +164,10 @@ export class TenantsService {
    * Limits above the plan's ceiling are for platform admins (the caller of this has none)
    * and for admins of an ancestor, up to that ancestor's own limit.
    */
-  private async assertLimitsAllowed(userId: string, plan: TenantPlan, changes: LimitChange[], ancestors: TenantRow[]): Promise<void> {
+  private assertLimitsAllowed(plan: TenantPlan, changes: LimitChange[], ancestors: LineageRow[]): void {
     const raises = changes.filter((c) => needsAuthority(c, plan));
     if (raises.length === 0) return;
-    const administered = await this.administered(ancestors, userId);
+    const administered = ancestors.filter(administers);
     const refused = raises
       .map((c) => ({ change: c, ceiling: Math.max(PLAN_CEILINGS[plan][c.field], ...administered.map((a) => effectiveLimit(a, c.field))) }))
       .filter(({ change, ceiling }) => change.value > ceiling);
@@ -182,8 +182,8 @@ export class TenantsService {
 
   async suspend(key: string, actor: TenantActor): Promise<TenantDto> {
     const current = await this.load(key);
-    const lineage = await this.lineage(current.id);
-    let by = await this.authorityOf(actor, lineage);
+    const lineage = await this.repo.lineage(current.id, actorId(actor));
+    let by = this.authorityOf(actor, lineage);
     // Suspending again never weakens the suspension already in place.
     if (current.status === 'suspended' && current.suspended_by) {
       const existing = { by: current.suspended_by, tenantId: current.suspended_by_tenant };
@@ -196,8 +196,8 @@ export class TenantsService {
   async reactivate(key: string, actor: TenantActor): Promise<TenantDto> {
     const current = await this.load(key);
     if (current.status === 'suspended' && current.suspended_by && current.suspended_by !== 'tenant') {
-      const lineage = await this.lineage(current.id);
-      const mine = await this.authorityOf(actor, lineage);
+      const lineage = await this.repo.lineage(current.id, actorId(actor));
+      const mine = this.authorityOf(actor, lineage);
       if (this.rank(mine, lineage) < this.rank({ by: current.suspended_by, tenantId: current.suspended_by_tenant }, lineage)) {
         const who = current.suspended_by === 'platform' ? 'a platform admin' : "an admin of the parent tenant that suspended it";
         throw new Forbidden(`Tenant '${current.slug}' was suspended by ${who}; only they may reactivate it`, 'operator_suspension');
@@ -209,9 +209,9 @@ export class TenantsService {
   }
 
   /** The strongest authority the actor has over the tenant (lineage[0]) : operator, topmost administered ancestor, or the tenant. */
-  private async authorityOf(actor: TenantActor, lineage: TenantRow[]): Promise<{ by: Suspender; tenantId: string | null }> {
+  private authorityOf(actor: TenantActor, lineage: LineageRow[]): { by: Suspender; tenantId: string | null } {
     if (actor === OPERATOR || actor.access.via === 'platform') return { by: 'platform', tenantId: null };
-    const administered = await this.administered(lineage.slice(1), actor.user.id);
+    const administered = lineage.slice(1).filter(administers);
     const top = administered.at(-1);
     return top ? { by: 'parent', tenantId: top.id } : { by: 'tenant', tenantId: null };
   }
@@ -225,20 +225,6 @@ export class TenantsService {
     return at === -1 ? Number.MAX_SAFE_INTEGER : at;
   }
 
-  /** The tenant and its ancestors, nearest first. */
-  private async lineage(id: string): Promise<TenantRow[]> {
-    const chain: TenantRow[] = [];
-    for (let t = await this.directory.find(id); t && chain.length < MAX_DEPTH; t = t.parent_id ? await this.directory.find(t.parent_id) : null) {
-      chain.push(t);
-    }
-    return chain;
-  }
-
-  /** Those of `tenants` the user is an owner or admin of, in the same order. */
-  private async administered(tenants: TenantRow[], userId: string): Promise<TenantRow[]> {
-    const roles = await Promise.all(tenants.map((t) => this.directory.roleOf(t.id, userId)));
-    return tenants.filter((_t, i) => roles[i] === 'owner' || roles[i] === 'admin');
-  }
 
   /** Provisioning again after it failed (or to heal a tenant whose job was lost). */
   async retryProvisioning(key: string): Promise<TenantDto> {
