@@ -17,7 +17,8 @@ import { ensureDatabaseRoles, startApp, startEmbeddedPostgres, startRedisServer,
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Where benchmarks keep their servers and results (gitignored); run.mjs points it at the checkout's. */
 export const DATA = process.env.TENANTRY_BENCH_DATA ?? join(ROOT, '.bench-data');
-export const JWT_SECRET = 'tenantry-bench-jwt-secret-0123456789-abcdefghijklmnop';
+// Random per run: benchmarks run with NODE_ENV=production, which refuses any secret printed in this repository.
+export const JWT_SECRET = randomBytes(36).toString('base64url');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const now = () => performance.now();
 
@@ -108,6 +109,8 @@ export class Stack {
       // Production mode, but benchmarks register their own users from one address.
       REGISTRATION: 'open',
       REGISTRATIONS_PER_IP_PER_MINUTE: '1000000',
+      // One user creates every tenant of a benchmark (up to 2,000).
+      MAX_TENANTS_PER_USER: '1000000',
       ...extra,
     };
   }

@@ -3,6 +3,7 @@
 // token; a password change or a deletion makes the user's earlier tokens 401. Checked on
 // the shared API and on a second API process (same database and Redis prefix), each
 // warmed up first so that the test proves the invalidation, not a cold cache.
+import { EXIT } from '../../apps/cli/src/cli-exit-codes.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type CliResult, cliEnv, runCli } from '../support/cli.js';
@@ -125,9 +126,9 @@ describe('password change: earlier tokens stop working at once', () => {
 
     const short = await cliRun('users', 'set-password', '--email', user.email, '--password', 'short');
     const unknown = await cliRun('users', 'set-password', '--email', 'nobody-here@example.com', '--password', 'long-enough-password');
-    expect(short.code).toBe(1);
+    expect(short.code).toBe(EXIT.badInput);
     expect(short.stderr).toMatch(/password must be 8 to 128 characters/);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(EXIT.notFound);
     expect(unknown.stderr).toMatch(/not found/);
     expect(await tokenVersion(user.id)).toBe(1);
   }, CLI_TEST_MS);
@@ -153,16 +154,16 @@ describe('deleting a user', () => {
     expect((await login(user.email, user.password)).status).toBe(401);
   }, CLI_TEST_MS);
 
-  it('is refused (exit 1, nothing changed) while the user owns a tenant, and for an unknown email', async () => {
+  it('is refused (a conflict, nothing changed) while the user owns a tenant, and for an unknown email (not found)', async () => {
     const { owner, tenant } = await activeTenant(first);
     const result = await cliRun('users', 'delete', '--email', owner.email);
     const unknown = await cliRun('users', 'delete', '--email', 'nobody-here@example.com');
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(EXIT.conflict);
     expect(result.stderr).toContain(`owns tenant(s) ${tenant.slug}`);
     expect((await db.query('SELECT 1 FROM public.users WHERE id = $1', [owner.id])).rowCount).toBe(1);
     expect((await db.query('SELECT 1 FROM public.memberships WHERE user_id = $1', [owner.id])).rowCount).toBe(1);
     expect(await statuses('GET', `/api/tenants/${tenant.id}`, owner.token)).toEqual([200, 200]);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(EXIT.notFound);
     expect(unknown.stderr).toMatch(/not found/);
   }, CLI_TEST_MS);
 });

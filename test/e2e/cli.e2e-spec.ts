@@ -13,6 +13,7 @@
 // gone, a second run migrates only that tenant (resuming, not redoing) and exits 0.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { EXIT } from '../../apps/cli/src/cli-exit-codes.js';
 import { tenantRoleState } from '../support/tenant-schema.js';
 import { describe, expect, inject, it } from 'vitest';
 import { LATEST_TENANT_VERSION, TENANT_MIGRATIONS } from '../../libs/database/src/index.js';
@@ -41,9 +42,9 @@ interface MigrateJson {
   results: Array<{ slug: string; from_version: number; to_version: number; status: string; ms: number; error?: string }>;
 }
 
-/** A failed command: exit 1, nothing on stdout, exactly one `error: ...` line on stderr (no stack). */
-function expectOneLineError(result: CliResult, message: RegExp): void {
-  expect(result.code, result.stderr).toBe(1);
+/** A failed command: its kind's exit code, nothing on stdout, exactly one `error: ...` line on stderr (no stack). */
+function expectOneLineError(result: CliResult, exitCode: number, message: RegExp): void {
+  expect(result.code, result.stderr).toBe(exitCode);
   expect(result.stdout).toBe('');
   const lines = result.stderr.trim().split('\n');
   expect(lines).toHaveLength(1);
@@ -60,7 +61,7 @@ const email = (): string => `${uniqueSlug('cli')}@example.com`;
 // Each CLI run is a fresh Node process (about 2 s of CPU to boot Nest); on a loaded machine
 // a test here can take longer than the default 60 s without anything being wrong.
 describe.concurrent('admin CLI', { timeout: 150_000 }, () => {
-  it('users create: the user can log in; --platform-admin makes a platform admin; a duplicate email is exit 1', async () => {
+  it('users create: the user can log in; --platform-admin makes a platform admin; a duplicate email is a conflict (exit 4)', async () => {
     const user = { email: email(), password: 'correct-horse-battery' };
     const admin = { email: email(), password: 'correct-horse-battery' };
     const [created, createdAdmin] = await Promise.all([
@@ -85,7 +86,7 @@ describe.concurrent('admin CLI', { timeout: 150_000 }, () => {
     const adminMe = await request('GET', '/api/v1/auth/me', { token: adminLogin.body.access_token });
     expect(adminMe.body.user).toMatchObject({ email: admin.email, is_platform_admin: true });
 
-    expectOneLineError(duplicate, /already exists/);
+    expectOneLineError(duplicate, EXIT.conflict, /already exists/);
     // The duplicate attempt changed nothing: the original password still works.
     expect((await request('POST', '/api/v1/auth/login', { body: user })).status).toBe(200);
   });
@@ -103,8 +104,8 @@ describe.concurrent('admin CLI', { timeout: 150_000 }, () => {
     expect(tenant).toMatchObject({ slug, plan: 'growth', owner_id: owner.id });
     expect(['provisioning', 'active']).toContain(tenant.status);
 
-    expectOneLineError(badSlug, /slug/);
-    expectOneLineError(noOwner, /not found/);
+    expectOneLineError(badSlug, EXIT.badInput, /slug/);
+    expectOneLineError(noOwner, EXIT.notFound, /not found/);
     // Nothing was created for the other user (who owned the refused attempts).
     const theirs = await request('GET', '/api/tenants', { token: other.token });
     expect(theirs.status).toBe(200);
@@ -148,14 +149,14 @@ describe.concurrent('admin CLI', { timeout: 150_000 }, () => {
     expect((await documents()).status).toBe(200);
   });
 
-  it('tenants migrate with nothing behind: pending 0 and exit 0; an unknown --tenant is exit 1', async () => {
+  it('tenants migrate with nothing behind: pending 0 and exit 0; an unknown --tenant is not found (exit 3)', async () => {
     const [migrate, unknown] = await Promise.all([
       cli('tenants', 'migrate', '--json', '--concurrency', '2'),
       cli('tenants', 'migrate', '--tenant', uniqueSlug('nobody'), '--json'),
     ]);
     expectOk(migrate);
     expect(parseJsonOutput<MigrateJson>(migrate)).toMatchObject({ pending: 0, migrated: 0, failed: 0, results: [] });
-    expectOneLineError(unknown, /not found/);
+    expectOneLineError(unknown, EXIT.notFound, /not found/);
   });
 
   it('tenants migrate rebuilds rewound tenants, isolates a failing one (exit 1) and resumes with only it', async () => {

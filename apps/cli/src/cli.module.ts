@@ -6,8 +6,8 @@ import { DatabaseModule } from '../../../libs/database/src/index.js';
 import { IdentityCoreModule } from '../../../libs/identity/src/index.js';
 import { RedisModule } from '../../../libs/redis/src/index.js';
 import { TenancyCoreModule } from '../../../libs/tenancy/src/index.js';
-import { TENANT_COMMANDS } from './tenants.command.js';
-import { USER_COMMANDS } from './users.command.js';
+import { TENANT_COMMANDS } from './commands/tenants/tenants.command.js';
+import { USER_COMMANDS } from './commands/users/users.command.js';
 
 /**
  * The admin CLI: the same services as the API (so the same rules), no HTTP, and no queue

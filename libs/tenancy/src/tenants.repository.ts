@@ -72,32 +72,39 @@ export class TenantsRepository {
    * the insert run under a per-owner lock, so concurrent creates cannot overshoot it.
    */
   async create(t: NewTenant): Promise<CreateResult> {
-    if (t.maxTopLevelOwned === undefined || t.parentId !== null) return this.insert(this.dataSource.manager, t);
+    if (t.maxTopLevelOwned === undefined || t.parentId !== null) return this.insert(this.dataSource.manager, t, null);
     const cap = t.maxTopLevelOwned;
     return this.dataSource.transaction(async (m) => {
+      // The lock in a statement of its own: the count below then sees every create that committed while it waited.
       await m.query(`SELECT pg_advisory_xact_lock(hashtext('tenantry.owned-tenants'), hashtext($1))`, [t.ownerId]);
-      const owned = (await m.query(`SELECT count(*)::int AS n FROM public.tenants WHERE owner_id = $1 AND parent_id IS NULL`, [
-        t.ownerId,
-      ])) as Array<{ n: number }>;
-      return (owned[0]?.n ?? 0) >= cap ? 'tenant_limit_reached' : this.insert(m, t);
+      return this.insert(m, t, cap);
     });
   }
 
-  private async insert(m: EntityManager, t: NewTenant): Promise<TenantRow | 'slug_taken'> {
+  /** The insert, and (with a cap) the owner's count of top-level tenants, in one statement. */
+  private async insert(m: EntityManager, t: NewTenant, cap: number | null): Promise<CreateResult> {
     const rows = (await m.query(
-      `WITH inserted AS (
+      `WITH owned AS (
+         SELECT CASE WHEN $8::int IS NULL THEN 0 ELSE (SELECT count(*)::int FROM public.tenants WHERE owner_id = $7 AND parent_id IS NULL) END AS n
+       ), inserted AS (
          INSERT INTO public.tenants (slug, name, schema_name, plan, settings, parent_id, owner_id)
          SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::uuid, $7::uuid
           WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3::text)
+            AND ($8::int IS NULL OR (SELECT n FROM owned) < $8::int)
          ON CONFLICT DO NOTHING
          RETURNING *
        ), owner AS (
          INSERT INTO public.memberships (tenant_id, user_id, role) SELECT id, owner_id, 'owner' FROM inserted
        )
-       SELECT t.*, 1 AS member_count FROM inserted t`,
-      [t.slug, t.name, t.schemaName, t.plan, JSON.stringify(t.settings), t.parentId, t.ownerId],
-    )) as TenantRow[];
-    return rows[0] ?? 'slug_taken';
+       SELECT o.n AS owned_before, t.*, 1 AS member_count FROM owned o LEFT JOIN inserted t ON true`,
+      [t.slug, t.name, t.schemaName, t.plan, JSON.stringify(t.settings), t.parentId, t.ownerId, cap],
+    )) as Array<Partial<TenantRow> & { owned_before: number }>;
+    const row = rows[0];
+    if (row?.id) {
+      const { owned_before: _owned, ...tenant } = row;
+      return tenant as TenantRow;
+    }
+    return cap !== null && (row?.owned_before ?? 0) >= cap ? 'tenant_limit_reached' : 'slug_taken';
   }
 
   async findByKey(key: string): Promise<TenantRow | null> {

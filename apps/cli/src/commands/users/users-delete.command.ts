@@ -1,0 +1,25 @@
+import { CommandRunner, Option, SubCommand } from 'nest-commander';
+import { UsersRepository, UsersService } from '../../../../../libs/identity/src/index.js';
+import { printLine } from '../../cli-output.js';
+import { findUser } from './user-options.js';
+
+@SubCommand({ name: 'delete', description: 'delete a user and their memberships (refused while they own tenants); their tokens stop working at once' })
+export class UsersDeleteCommand extends CommandRunner {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly usersService: UsersService,
+  ) {
+    super();
+  }
+
+  async run(_args: string[], options: { email: string }): Promise<void> {
+    const user = await findUser(this.users, options.email);
+    const tenantIds = await this.usersService.delete(user);
+    printLine(`deleted user ${user.email} (${user.id}), a member of ${tenantIds.length} tenant(s)`);
+  }
+
+  @Option({ flags: '--email <email>', description: 'the user', required: true })
+  parseEmail(value: string): string {
+    return value;
+  }
+}

@@ -1,0 +1,26 @@
+import { CommandRunner, Option, SubCommand } from 'nest-commander';
+import { UsersRepository, UsersService } from '../../../../../libs/identity/src/index.js';
+import { printLine } from '../../cli-output.js';
+import { findUser } from './user-options.js';
+
+@SubCommand({ name: 'set-admin', arguments: '<email>', description: 'make an existing user a platform admin (--revoke: no longer one); takes effect at once' })
+export class UsersSetAdminCommand extends CommandRunner {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly usersService: UsersService,
+  ) {
+    super();
+  }
+
+  async run([email]: string[], options: { revoke?: boolean }): Promise<void> {
+    const user = await findUser(this.users, email);
+    const admin = options.revoke !== true;
+    await this.usersService.setPlatformAdmin(user.id, admin);
+    printLine(`${user.email} is ${admin ? 'now' : 'no longer'} a platform admin`);
+  }
+
+  @Option({ flags: '--revoke', description: 'take platform admin away' })
+  parseRevoke(): boolean {
+    return true;
+  }
+}
