@@ -28,7 +28,8 @@ export async function runP1() {
   return withStack('p1', 115_000, async (stack) => {
     await stack.startServers();
     const databaseUrl = await stack.createDatabase('tenantry_p1');
-    const env = stack.appEnv(databaseUrl, { BENCH_ROUTES: 'true', BENCH_PLAIN_SLUG: SLUG, WARM_POOL_SIZE: '1', DB_POOL_SIZE: String(POOL_SIZE) });
+    // NODE_ENV=test: production refuses BENCH_ROUTES (the request path is the same code).
+    const env = stack.appEnv(databaseUrl, { NODE_ENV: 'test', BENCH_ROUTES: 'true', BENCH_PLAIN_SLUG: SLUG, WARM_POOL_SIZE: '1', DB_POOL_SIZE: String(POOL_SIZE) });
     const cpuProf = process.env.P1_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(DATA, 'p1-cpu-prof')}`] : undefined;
     const api = await stack.startApp('api', env, { execArgv: cpuProf });
     await stack.startApp('worker', env);

@@ -11,7 +11,9 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTenantSchemaSql, LATEST_TENANT_VERSION, quoteIdent, quoteLiteral, tenantContextSql, tenantSchemaName } from '../dist/libs/database/src/index.js';
+import { randomUUID } from 'node:crypto';
+import { createTenantRoleSql, createTenantSchemaSql, LATEST_TENANT_VERSION, quoteIdent, quoteLiteral, tenantContextSql, tenantRoleName, tenantSchemaName } from '../dist/libs/database/src/index.js';
+import { APP_ROLE, OWNER_ROLE } from '../dist/libs/devstack/src/index.js';
 import {
   cpuMeter, createTenant, fmt, http, log, machine, mapLimit, now, registerUser, DATA, sleep, table, tenantEvents, withStack,
 } from './lib.mjs';
@@ -49,15 +51,18 @@ async function createThroughApi(request, token, events, prefix, n, budgetMs, sta
   return { ids, rest: slugs.slice(next) };
 }
 
-/** The documented fallback: tenants straight into the database, as provisioning would leave them. */
+/** The documented fallback: tenants straight into the database, as provisioning would leave them (as the owner role, each with its role). */
 async function createThroughSql(client, ownerId, slugs) {
   for (const slug of slugs) {
     const schema = tenantSchemaName(slug);
+    const id = randomUUID();
     await client.query(`BEGIN;
+      SET LOCAL ROLE ${quoteIdent(OWNER_ROLE)};
       ${createTenantSchemaSql(schema)};
+      ${createTenantRoleSql(tenantRoleName(id), schema, { app: APP_ROLE, owner: OWNER_ROLE })};
       WITH t AS (
-        INSERT INTO public.tenants (slug, name, schema_name, plan, owner_id, status, schema_version)
-        VALUES (${quoteLiteral(slug)}, ${quoteLiteral(slug)}, ${quoteLiteral(schema)}, 'starter', ${quoteLiteral(ownerId)}, 'active', ${LATEST_TENANT_VERSION})
+        INSERT INTO public.tenants (id, slug, name, schema_name, plan, owner_id, status, schema_version)
+        VALUES (${quoteLiteral(id)}, ${quoteLiteral(slug)}, ${quoteLiteral(slug)}, ${quoteLiteral(schema)}, 'starter', ${quoteLiteral(ownerId)}, 'active', ${LATEST_TENANT_VERSION})
         RETURNING id)
       INSERT INTO public.memberships (tenant_id, user_id, role) SELECT id, ${quoteLiteral(ownerId)}, 'owner' FROM t;
       COMMIT`);

@@ -27,7 +27,7 @@ const pool = async (): Promise<string[]> =>
   (await medium.db.query<{ schema_name: string }>(`SELECT schema_name FROM public.schema_pool ORDER BY created_at, schema_name`)).rows.map((r) => r.schema_name);
 
 beforeAll(async () => {
-  medium = await mediumDatabase(shared, 'pool', { WARM_POOL_SIZE: '3' });
+  medium = await mediumDatabase(shared, 'pool', { WARM_POOL_SIZE: '3', DB_POOL_SIZE: '10' });
   runtime = await createDataSource(medium.config, 'medium-pool', [], 2).initialize();
   owner = new OwnerDb(runtime, medium.config, { applicationName: 'medium-pool', tenantEntities: [] });
   repo = new TenantSchemasRepository(owner);
@@ -103,3 +103,19 @@ describe('the warm pool (in process, own database)', () => {
     expect(await pool()).toHaveLength(3);
   });
 });
+
+describe('provisioning without the pool (in process, own database)', () => {
+  it('thirty tenants provisioned at once all get their schema and role on the first attempt (a per-tenant GRANT on a shared table failed this with "tuple concurrently updated")', async () => {
+    const config = Object.assign(Object.create(Object.getPrototypeOf(medium.config) as object) as typeof medium.config, medium.config, { WARM_POOL_SIZE: 0 });
+    const fakeEvents = { changed: async () => undefined };
+    const scratch = new ProvisioningService(repo, config, fakeEvents as unknown as ConstructorParameters<typeof ProvisioningService>[2]);
+    const user = await insertUser(medium.db);
+    const tenants = await Promise.all(Array.from({ length: 30 }, () => insertTenant(medium.db, { ownerId: user.id })));
+    // No retries here: each provisioning must succeed the first time.
+    const outcomes = await Promise.all(tenants.map((t) => scratch.provision(t.id)));
+    expect(outcomes).toEqual(tenants.map(() => 'created'));
+    const roles = await medium.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_roles WHERE rolname = ANY($1)`, [tenants.map((t) => tenantRoleName(t.id))]);
+    expect(roles.rows[0]!.n).toBe(30);
+  });
+});
+

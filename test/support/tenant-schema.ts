@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { LATEST_TENANT_VERSION, TENANT_MIGRATIONS, tenantRoleName } from '../../libs/database/src/index.js';
+import type { TenantRow } from '../../libs/tenancy/src/index.js';
 
 /** Tables every provisioned tenant schema holds (the `_migrations` ledger included); later migrations may add more. */
 export const TENANT_TABLES = ['_migrations', 'chat_messages', 'chat_sessions', 'documents', 'fine_tune_jobs'] as const;
@@ -50,14 +51,8 @@ export async function schemaState(db: pg.Pool, schema: string): Promise<SchemaSt
   return { exists, tables: names, ledger };
 }
 
-export interface TenantRecord {
-  id: string;
-  slug: string;
-  schema_name: string;
-  status: string;
-  schema_version: number;
-  last_error: string | null;
-}
+/** What the tests read of a tenant row: a slice of the one tenant type. */
+export type TenantRecord = Pick<TenantRow, 'id' | 'slug' | 'schema_name' | 'status' | 'schema_version' | 'last_error'>;
 
 export async function tenantRecord(db: pg.Pool, tenantId: string): Promise<TenantRecord | undefined> {
   const rows = await db.query<TenantRecord>(

@@ -163,6 +163,16 @@ export class AppConfig {
     return this.DATABASE_OWNER_URL ?? this.databaseUrl;
   }
 
+  /** The owner role (DATABASE_OWNER_URL's user): it creates tenant roles and their group. */
+  get ownerRoleName(): string {
+    return decodeURIComponent(new URL(this.databaseOwnerUrl).username) || 'postgres';
+  }
+
+  /** The roles provisioning needs to name: the runtime role (a member of every tenant role) and the owner. */
+  get roleNames(): { app: string; owner: string } {
+    return { app: this.appRoleName, owner: this.ownerRoleName };
+  }
+
   /** The runtime role (DATABASE_URL's user): every tenant role is granted to it. */
   get appRoleName(): string {
     return decodeURIComponent(new URL(this.databaseUrl).username) || 'postgres';

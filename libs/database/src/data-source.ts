@@ -1,12 +1,12 @@
 import { DataSource, type EntitySchema, type MixedList, type QueryRunner } from 'typeorm';
 import type { AppConfig } from '../../config/src/index.js';
 import { MembershipEntity } from './entities/membership.entity.js';
-import { TenantEntity } from './entities/tenant.entity.js';
 import { UserEntity } from './entities/user.entity.js';
 import { PUBLIC_MIGRATIONS } from './migrations/index.js';
 import { quoteIdent } from './sql.util.js';
+import { tenantGroupSql } from './tenant-roles.js';
 
-export const PUBLIC_ENTITIES = [UserEntity, TenantEntity, MembershipEntity];
+export const PUBLIC_ENTITIES = [UserEntity, MembershipEntity];
 
 export type EntityClass = new () => unknown;
 
@@ -58,7 +58,9 @@ export async function runPublicMigrations(config: AppConfig, applicationName: st
     await runner.connect();
     await runner.query('SELECT pg_advisory_lock($1)', [PUBLIC_MIGRATION_LOCK]);
     const done = await dataSource.runMigrations({ transaction: 'each' });
-    await grantRuntimeRole(runner, config.appRoleName);
+    const [me] = (await runner.query('SELECT current_user AS name')) as Array<{ name: string }>;
+    await runner.query(tenantGroupSql(me?.name ?? config.ownerRoleName));
+    await grantRuntimeRole(runner, me?.name ?? config.ownerRoleName, config.appRoleName);
     return done.map((m) => m.name);
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [PUBLIC_MIGRATION_LOCK]).catch(() => undefined);
@@ -67,9 +69,8 @@ export async function runPublicMigrations(config: AppConfig, applicationName: st
   }
 }
 
-async function grantRuntimeRole(runner: QueryRunner, appRole: string): Promise<void> {
-  const [me] = (await runner.query('SELECT current_user AS name')) as Array<{ name: string }>;
-  if (me?.name === appRole) return; // one role does both: nothing to separate
+async function grantRuntimeRole(runner: QueryRunner, ownerRole: string, appRole: string): Promise<void> {
+  if (ownerRole === appRole) return; // one role does both: nothing to separate
   const app = quoteIdent(appRole);
   await runner.query(
     [

@@ -4,14 +4,14 @@ import { ProvisioningService } from './provisioning/provisioning.service.js';
 import { TenantProvisioningProcessor } from './provisioning/tenant-provisioning.processor.js';
 import { TenantSchemaUpgrader } from './provisioning/tenant-schema-upgrader.js';
 import { TenantSchemasRepository } from './provisioning/tenant-schemas.repository.js';
-import { TenantAccessGuard } from './tenant-access.guard.js';
-import { TenantContext } from './tenant-context.js';
-import { TenantDirectory } from './tenant-directory.js';
-import { TenantEvents } from './tenant-events.js';
-import { TenantTransactionInterceptor } from './tenant-transaction.interceptor.js';
-import { TenantsController } from './tenants.controller.js';
-import { TenantsRepository } from './tenants.repository.js';
-import { TenantsService } from './tenants.service.js';
+import { TenantAccessGuard } from './context/tenant-access.guard.js';
+import { TenantContext } from './context/tenant-context.js';
+import { TenantDirectory } from './context/tenant-directory.js';
+import { TenantEvents } from './context/tenant-events.js';
+import { TenantTransactionInterceptor } from './context/tenant-transaction.interceptor.js';
+import { TenantsController } from './tenants/tenants.controller.js';
+import { TenantsRepository } from './tenants/tenants.repository.js';
+import { TenantsService } from './tenants/tenants.service.js';
 
 /** Tenants over HTTP: CRUD and lifecycle, resolution, access, the request unit of work. */
 @Module({

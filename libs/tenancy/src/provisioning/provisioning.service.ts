@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueryRunner } from 'typeorm';
 import { AppConfig } from '../../../config/src/index.js';
 import { LATEST_TENANT_VERSION, migrateTenantSchema, SPARE_SCHEMA_PREFIX } from '../../../database/src/index.js';
-import { TenantEvents } from '../tenant-events.js';
+import { TenantEvents } from '../context/tenant-events.js';
 import { TenantSchemasRepository } from './tenant-schemas.repository.js';
 
 export type ProvisionOutcome = 'created' | 'claimed-spare' | 'migrated' | 'already-active' | 'no-such-tenant';
@@ -44,7 +44,7 @@ export class ProvisioningService {
         outcome = spare ? 'claimed-spare' : 'created';
       }
       await this.failpoints(runner);
-      await this.schemas.materialize(runner, tenant, how, this.config.appRoleName);
+      await this.schemas.materialize(runner, tenant, how, this.config.roleNames);
       return outcome;
     });
     if (outcome !== 'no-such-tenant') await this.events.changed({ id: tenantId, status: 'active' });
@@ -65,7 +65,7 @@ export class ProvisioningService {
     let created = 0;
     while ((await this.schemas.spareCount()) < this.config.WARM_POOL_SIZE) {
       const name = SPARE_SCHEMA_PREFIX + randomBytes(8).toString('hex');
-      await this.schemas.transaction((runner) => this.schemas.createSpare(runner, name, this.config.appRoleName));
+      await this.schemas.transaction((runner) => this.schemas.createSpare(runner, name, this.config.roleNames));
       created++;
     }
     return created;

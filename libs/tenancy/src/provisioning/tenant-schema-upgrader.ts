@@ -76,7 +76,7 @@ export class TenantSchemaUpgrader {
   async ensureRoles(): Promise<number> {
     const missing = await this.schemas.withoutRole();
     for (const t of missing) {
-      await this.schemas.transaction((runner) => this.schemas.createRole(runner, t, this.config.appRoleName));
+      await this.schemas.transaction((runner) => this.schemas.createRole(runner, t, this.config.roleNames));
     }
     if (missing.length > 0) this.logger.log(`created the roles of ${missing.length} tenants`);
     return missing.length;

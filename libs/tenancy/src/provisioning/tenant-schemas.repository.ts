@@ -11,8 +11,14 @@ import {
   TENANT_ROLE_PREFIX,
   tenantRoleName,
 } from '../../../database/src/index.js';
-import type { TenantRow } from '../tenants.repository.js';
-import { isUuid } from '../tenants.repository.js';
+import type { TenantRow } from '../tenants/tenants.repository.js';
+import { isUuid } from '../tenants/tenants.repository.js';
+
+/** The roles a tenant role is made with: the runtime role becomes a member of it, the owner's group holds it. */
+export interface TenantRoleNames {
+  app: string;
+  owner: string;
+}
 
 /** What provisioning and upgrades need of a tenant row. */
 export type TenantSchemaRef = Pick<TenantRow, 'id' | 'slug' | 'schema_name' | 'status' | 'schema_version'>;
@@ -72,13 +78,13 @@ export class TenantSchemasRepository {
     runner: QueryRunner,
     tenant: TenantSchemaRef,
     how: { spare: string } | { create: true } | { roleOnly: true } | { nothing: true },
-    appRole: string,
+    roles: TenantRoleNames,
   ): Promise<void> {
     const role = tenantRoleName(tenant.id);
     let ddl = '';
     if ('spare' in how) ddl = `ALTER SCHEMA ${quoteIdent(how.spare)} RENAME TO ${quoteIdent(tenant.schema_name)};\nALTER ROLE ${quoteIdent(how.spare)} RENAME TO ${quoteIdent(role)};\n`;
-    else if ('create' in how) ddl = `${createTenantSchemaSql(tenant.schema_name)};\n${createTenantRoleSql(role, tenant.schema_name, appRole)};\n`;
-    else if ('roleOnly' in how) ddl = `${createTenantRoleSql(role, tenant.schema_name, appRole)};\n`;
+    else if ('create' in how) ddl = `${createTenantSchemaSql(tenant.schema_name)};\n${createTenantRoleSql(role, tenant.schema_name, roles)};\n`;
+    else if ('roleOnly' in how) ddl = `${createTenantRoleSql(role, tenant.schema_name, roles)};\n`;
     await runner.query(
       `${ddl}UPDATE public.tenants SET schema_version = ${LATEST_TENANT_VERSION}, last_error = NULL, updated_at = now(),
          status = CASE WHEN status IN ('provisioning', 'failed') THEN 'active' ELSE status END
@@ -119,9 +125,9 @@ export class TenantSchemasRepository {
   }
 
   /** A pre-migrated spare schema with its role, registered in the pool (one round trip). */
-  async createSpare(runner: QueryRunner, name: string, appRole: string): Promise<void> {
+  async createSpare(runner: QueryRunner, name: string, roles: TenantRoleNames): Promise<void> {
     await runner.query(
-      `${createTenantSchemaSql(name)};\n${createTenantRoleSql(name, name, appRole)};\nINSERT INTO public.schema_pool (schema_name, schema_version) VALUES (${quoteLiteral(name)}, ${LATEST_TENANT_VERSION})`,
+      `${createTenantSchemaSql(name)};\n${createTenantRoleSql(name, name, roles)};\nINSERT INTO public.schema_pool (schema_name, schema_version) VALUES (${quoteLiteral(name)}, ${LATEST_TENANT_VERSION})`,
     );
   }
 
@@ -161,7 +167,7 @@ export class TenantSchemasRepository {
     );
   }
 
-  async createRole(runner: QueryRunner, tenant: Pick<TenantRow, 'id' | 'schema_name'>, appRole: string): Promise<void> {
-    await runner.query(createTenantRoleSql(tenantRoleName(tenant.id), tenant.schema_name, appRole));
+  async createRole(runner: QueryRunner, tenant: Pick<TenantRow, 'id' | 'schema_name'>, roles: TenantRoleNames): Promise<void> {
+    await runner.query(createTenantRoleSql(tenantRoleName(tenant.id), tenant.schema_name, roles));
   }
 }

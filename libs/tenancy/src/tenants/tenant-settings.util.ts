@@ -1,4 +1,4 @@
-import { isPlainObject } from '../../common/src/index.js';
+import { isPlainObject } from '../../../common/src/index.js';
 
 export const MAX_SETTINGS_BYTES = 64 * 1024;
 

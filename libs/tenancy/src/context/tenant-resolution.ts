@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { SLUG_PATTERN } from './slug.util.js';
+import { SLUG_PATTERN } from '../tenants/slug.util.js';
 
 /** First path segments under /api/v1 that are routes, not tenant slugs. */
 export const V1_ROUTE_SEGMENTS = new Set(['auth', 'corpus', 'chat', 'fine-tune-jobs', 'branding']);

@@ -1,15 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '../../config/src/index.js';
-import { Conflict, DomainError, Forbidden, jsonMergePatch, NotFound, ValidationFailed } from '../../common/src/index.js';
-import { type Suspender, type TenantPlan, tenantSchemaName } from '../../database/src/index.js';
-import type { AuthUser } from '../../identity/src/index.js';
-import { TenantJobsProducer } from '../../jobs/src/index.js';
-import { type AccessContext, roleAllows, P } from '../../rbac/src/index.js';
+import { AppConfig } from '../../../config/src/index.js';
+import { Conflict, DomainError, Forbidden, jsonMergePatch, NotFound, ValidationFailed } from '../../../common/src/index.js';
+import { type Suspender, type TenantPlan, tenantSchemaName } from '../../../database/src/index.js';
+import type { AuthUser } from '../../../identity/src/index.js';
+import { TenantJobsProducer } from '../../../jobs/src/index.js';
+import { type AccessContext, roleAllows, P } from '../../../rbac/src/index.js';
 import { effectiveLimit, LIMIT_COLUMNS, limitChanges, type LimitChange, needsAuthority, PLAN_CEILINGS } from './plans.js';
 import { slugProblem } from './slug.util.js';
 import type { CreateTenantDto, ListTenantsQueryDto, TenantDto, TenantListDto, UpdateTenantDto } from './tenant.dto.js';
-import { TenantDirectory } from './tenant-directory.js';
-import { TenantEvents } from './tenant-events.js';
+import { TenantDirectory } from '../context/tenant-directory.js';
+import { TenantEvents } from '../context/tenant-events.js';
 import { settingsProblems } from './tenant-settings.util.js';
 import { type LineageRow, TenantsRepository, type TenantRow } from './tenants.repository.js';
 

@@ -1,6 +1,6 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { TenantDb } from '../../database/src/index.js';
+import { TenantDb } from '../../../database/src/index.js';
 import { TenantContext } from './tenant-context.js';
 
 /** Runs a tenant-scoped handler inside the tenant's unit of work: commit on success, rollback on throw. */

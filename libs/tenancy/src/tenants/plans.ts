@@ -1,4 +1,4 @@
-import type { TenantPlan } from '../../database/src/index.js';
+import type { TenantPlan } from '../../../database/src/index.js';
 
 /** The limits a tenant may set for itself (tenant columns and quota-override settings keys). */
 export const LIMIT_FIELDS = [

@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
-import { TENANT_SCOPED_KEY } from '../../rbac/src/index.js';
+import { TENANT_SCOPED_KEY } from '../../../rbac/src/index.js';
 import { TenantTransactionInterceptor } from './tenant-transaction.interceptor.js';
 
 /**

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import type { AuthUser } from '../../identity/src/index.js';
-import { Authenticated, P, RequirePermissions } from '../../rbac/src/index.js';
-import { TenantContext } from './tenant-context.js';
+import type { AuthUser } from '../../../identity/src/index.js';
+import { Authenticated, P, RequirePermissions } from '../../../rbac/src/index.js';
+import { TenantContext } from '../context/tenant-context.js';
 import { CreateTenantDto, ListTenantsQueryDto, TenantDto, TenantListDto, UpdateTenantDto } from './tenant.dto.js';
 import { type TenantActor, TenantsService } from './tenants.service.js';
 

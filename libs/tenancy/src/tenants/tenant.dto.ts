@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsObject, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { IsSafeInt, Optional, PageQueryDto } from '../../common/src/index.js';
-import { TENANT_PLANS, TENANT_STATUSES, type TenantPlan, type TenantStatus } from '../../database/src/index.js';
+import { IsSafeInt, Optional, PageQueryDto } from '../../../common/src/index.js';
+import { TENANT_PLANS, TENANT_STATUSES, type TenantPlan, type TenantStatus } from '../../../database/src/index.js';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
-import { CTX_SCOPE } from '../../common/src/index.js';
-import { NoTenantContextError } from '../../database/src/index.js';
-import type { AccessContext } from '../../rbac/src/index.js';
-import type { TenantRow } from './tenants.repository.js';
+import { CTX_SCOPE } from '../../../common/src/index.js';
+import { NoTenantContextError } from '../../../database/src/index.js';
+import type { AccessContext } from '../../../rbac/src/index.js';
+import type { TenantRow } from '../tenants/tenants.repository.js';
 
 /** The request's tenant and the caller's access to it: one value in the request context, written once by the tenancy guard. */
 export interface TenantScope extends AccessContext {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { MemberRole, Suspender, TenantPlan, TenantStatus } from '../../database/src/index.js';
+import type { MemberRole, Suspender, TenantPlan, TenantStatus } from '../../../database/src/index.js';
 
 /** A tenant row as the API shows it (snake_case, with member_count). */
 export interface TenantRow {

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
-import type { AppConfig } from '../../config/src/index.js';
+import type { AppConfig } from '../../../config/src/index.js';
 import { TenantDirectory } from './tenant-directory.js';
-import type { TenantRow, TenantsRepository } from './tenants.repository.js';
+import type { TenantRow, TenantsRepository } from '../tenants/tenants.repository.js';
 
 const row = (status: TenantRow['status']): TenantRow => ({ id: '00000000-0000-4000-8000-000000000001', slug: 'acme', status }) as TenantRow;
 

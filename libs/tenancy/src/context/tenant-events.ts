@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { AppConfig } from '../../config/src/index.js';
-import { REDIS } from '../../redis/src/index.js';
+import { AppConfig } from '../../../config/src/index.js';
+import { REDIS } from '../../../redis/src/index.js';
 
 export interface TenantChanged {
   id: string;

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { AppConfig } from '../../config/src/index.js';
-import type { MemberRole } from '../../database/src/index.js';
-import { REDIS } from '../../redis/src/index.js';
+import { AppConfig } from '../../../config/src/index.js';
+import type { MemberRole } from '../../../database/src/index.js';
+import { REDIS } from '../../../redis/src/index.js';
 import { tenantEventsChannel, type TenantChanged } from './tenant-events.js';
-import { isUuid, TenantsRepository, type TenantRow } from './tenants.repository.js';
+import { isUuid, TenantsRepository, type TenantRow } from '../tenants/tenants.repository.js';
 
 interface Entry<T> {
   value: T;

@@ -1,13 +1,13 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { AppConfig } from '../../config/src/index.js';
-import { DomainError, Forbidden, NotFound, ValidationFailed } from '../../common/src/index.js';
-import type { AuthUser } from '../../identity/src/index.js';
-import { type AccessContext, routeRule } from '../../rbac/src/index.js';
+import { AppConfig } from '../../../config/src/index.js';
+import { DomainError, Forbidden, NotFound, ValidationFailed } from '../../../common/src/index.js';
+import type { AuthUser } from '../../../identity/src/index.js';
+import { type AccessContext, routeRule } from '../../../rbac/src/index.js';
 import { TenantContext } from './tenant-context.js';
 import { TenantDirectory, tenantKey } from './tenant-directory.js';
 import { tenantCandidates } from './tenant-resolution.js';
-import { type TenantRow, TenantsRepository } from './tenants.repository.js';
+import { type TenantRow, TenantsRepository } from '../tenants/tenants.repository.js';
 
 export type TenantRequest = FastifyRequest & { user?: AuthUser };
 
