@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../../config/src/index.js';
-import { Conflict, Unauthorized } from '../../common/src/index.js';
+import { Unauthorized } from '../../common/src/index.js';
+import { EmailTaken } from './identity.errors.js';
 import type { UserEntity } from '../../database/src/index.js';
 import type { JwtClaims } from './auth-user.js';
 import type { MeDto, RegisterDto, RegisterResponseDto, TokenDto, UserDto } from './auth.dto.js';
@@ -40,7 +41,7 @@ export class AuthService {
 
   async createUser(email: string, password: string, name: string | null, isPlatformAdmin = false): Promise<UserEntity> {
     const user = await this.users.create(email, await hashPassword(password), name, isPlatformAdmin);
-    if (!user) throw new Conflict('email_taken', `A user with email ${email} already exists`);
+    if (!user) throw new EmailTaken(email);
     return user;
   }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../../config/src/index.js';
-import { Conflict } from '../../common/src/index.js';
+import { EmailTaken } from './identity.errors.js';
 import { AuthService } from './auth.service.js';
 import { UsersRepository } from './users.repository.js';
 
@@ -33,7 +33,7 @@ export class BootstrapAdmin implements OnApplicationBootstrap {
       await this.auth.createUser(email, password, null, true);
       this.logger.log(`created platform admin ${email}`);
     } catch (error) {
-      if (!(error instanceof Conflict)) throw error; // another process made it first
+      if (!(error instanceof EmailTaken)) throw error; // another process made it first
     }
   }
 }

@@ -9,3 +9,4 @@ export type { InvitationLookup } from './registration-policy.js';
 export { userEventsChannel } from './user-events.js';
 export { UsersRepository } from './users.repository.js';
 export { UsersService } from './users.service.js';
+export * from './identity.errors.js';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Forbidden } from '../../common/src/index.js';
+import { RegistrationClosed, RegistrationInviteOnly } from './identity.errors.js';
 import { AppConfig } from '../../config/src/index.js';
 
 /** Port: whether an email holds a pending invitation (REGISTRATION=invite lets only those register). */
@@ -30,8 +30,8 @@ export class RegistrationPolicy {
     if (mode === 'open') return;
     if (mode === 'invite') {
       if (await this.invitations.hasPendingInvitation(email)) return;
-      throw new Forbidden('Registration needs an invitation: ask a member of your organisation to invite this email address', 'registration_invite_only');
+      throw new RegistrationInviteOnly();
     }
-    throw new Forbidden('Registration is closed: an operator creates accounts', 'registration_closed');
+    throw new RegistrationClosed();
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { Conflict, NotFound } from '../../common/src/index.js';
+import { NotFound } from '../../common/src/index.js';
+import { UserOwnsTenants } from './identity.errors.js';
 import type { UserEntity } from '../../database/src/index.js';
 import { hashPassword } from './password.util.js';
 import { UserDirectory } from './user-directory.js';
@@ -36,10 +37,7 @@ export class UsersService {
   async delete(user: Pick<UserEntity, 'id' | 'email'>): Promise<string[]> {
     const result = await this.users.delete(user.id);
     if (!result.deleted) {
-      throw new Conflict(
-        'user_owns_tenants',
-        `${user.email} owns tenant(s) ${result.ownedSlugs.join(', ')}: delete them or give them another owner first`,
-      );
+      throw new UserOwnsTenants(user.email, result.ownedSlugs);
     }
     await this.changed(user.id);
     return result.tenantIds;

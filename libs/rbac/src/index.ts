@@ -9,3 +9,4 @@ export { ALL_PERMISSIONS, P, ROLE_PERMISSIONS, roleAllows } from './permissions.
 export type { Permission } from './permissions.js';
 export { PermissionsGuard } from './permissions.guard.js';
 export { collectControllers, findUndeclaredRoutes } from './route-audit.util.js';
+export { MissingPermission } from './rbac.errors.js';

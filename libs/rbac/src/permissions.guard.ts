@@ -3,6 +3,7 @@ import { ClsService } from 'nestjs-cls';
 import { CTX_SCOPE, Forbidden } from '../../common/src/index.js';
 import type { AccessContext } from './access-context.js';
 import { roleAllows } from './permissions.js';
+import { MissingPermission } from './rbac.errors.js';
 import { routeRule } from './route-rules.js';
 
 /** Runs after authentication and tenant resolution: checks @RequirePermissions against the caller's access in the request's scope. */
@@ -18,6 +19,6 @@ export class PermissionsGuard implements CanActivate {
     if (!access) throw new Forbidden('No tenant in this request');
     if (access.elevated) return true;
     if (access.role && roleAllows(access.role, rule.permissions)) return true;
-    throw new Forbidden(`Missing permission: ${rule.permissions.join(', ')}`, 'missing_permission');
+    throw new MissingPermission(rule.permissions);
   }
 }

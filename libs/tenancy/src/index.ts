@@ -7,7 +7,8 @@ export { DEFAULT_UPGRADE_CONCURRENCY, TenantSchemaUpgrader } from './provisionin
 export type { UpgradeOptions, UpgradeReport, UpgradeResult, UpgradeStatus } from './provisioning/tenant-schema-upgrader.js';
 export { TenantSchemasRepository } from './provisioning/tenant-schemas.repository.js';
 export { slugProblem, SLUG_PATTERN } from './tenants/slug.util.js';
-export { TenantAccessGuard, TenantNotReady, TenantSuspended } from './context/tenant-access.guard.js';
+export { TenantAccessGuard } from './context/tenant-access.guard.js';
+export * from './tenancy.errors.js';
 export type { TenantRequest } from './context/tenant-access.guard.js';
 export { TenantContext } from './context/tenant-context.js';
 export { TenantDirectory } from './context/tenant-directory.js';

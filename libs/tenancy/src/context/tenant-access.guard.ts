@@ -1,33 +1,16 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../../../config/src/index.js';
-import { DomainError, Forbidden, NotFound, ValidationFailed } from '../../../common/src/index.js';
+import { Forbidden, NotFound, ValidationFailed } from '../../../common/src/index.js';
 import type { AuthUser } from '../../../identity/src/index.js';
 import { type AccessContext, routeRule } from '../../../rbac/src/index.js';
 import { TenantContext } from './tenant-context.js';
 import { TenantDirectory, tenantKey } from './tenant-directory.js';
 import { tenantCandidates } from './tenant-resolution.js';
+import { NotAMember, TenantConflict, TenantNotReady, TenantSuspended } from '../tenancy.errors.js';
 import { type TenantRow, TenantsRepository } from '../tenants/tenants.repository.js';
 
 export type TenantRequest = FastifyRequest & { user?: AuthUser };
-
-export class TenantNotReady extends DomainError {
-  constructor(tenant: TenantRow) {
-    super('conflict', 'tenant_not_ready', `tenant_not_ready: tenant '${tenant.slug}' is ${tenant.status}`, { status: tenant.status });
-  }
-}
-
-export class TenantConflict extends DomainError {
-  constructor(keys: readonly string[]) {
-    super('bad_request', 'tenant_conflict', `This request names different tenants (${keys.map((k) => `'${k.slice(0, 64)}'`).join(', ')}); name one`);
-  }
-}
-
-export class TenantSuspended extends DomainError {
-  constructor(tenant: TenantRow) {
-    super('forbidden', 'tenant_suspended', `Tenant '${tenant.slug}' is suspended`);
-  }
-}
 
 /**
  * Resolves the tenant of a request and the caller's access to it. Tenant-scoped routes
@@ -112,6 +95,6 @@ export class TenantAccessGuard implements CanActivate {
       const ancestor = (await this.tenants.lineage(tenant.parent_id, user.id)).find((t) => t.caller_role === 'owner' || t.caller_role === 'admin');
       if (ancestor) return { tenantId: tenant.id, role: null, elevated: true, via: 'ancestor', ancestorId: ancestor.id };
     }
-    throw new Forbidden(`You are not a member of tenant '${tenant.slug}'`, 'not_a_member');
+    throw new NotAMember(tenant);
   }
 }

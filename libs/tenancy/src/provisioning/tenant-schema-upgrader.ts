@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import pLimit from 'p-limit';
 import { AppConfig } from '../../../config/src/index.js';
-import { DomainError, NotFound } from '../../../common/src/index.js';
+import { NotFound } from '../../../common/src/index.js';
+import { TenantNotProvisioned } from '../tenancy.errors.js';
 import { LATEST_TENANT_VERSION, migrateTenantSchema } from '../../../database/src/index.js';
 import { type TenantSchemaRef, TenantSchemasRepository } from './tenant-schemas.repository.js';
 
@@ -114,7 +115,7 @@ export class TenantSchemaUpgrader {
     if (!tenant) throw new NotFound('Tenant', key);
     if (tenant.status !== 'active' && tenant.status !== 'suspended') {
       // Provisioning creates (or migrates) the schema at the latest version; it owns such a tenant.
-      throw new DomainError('conflict', 'tenant_not_provisioned', `Tenant '${tenant.slug}' is ${tenant.status}: provisioning brings its schema up to date`);
+      throw new TenantNotProvisioned(tenant);
     }
     return tenant.schema_version < LATEST_TENANT_VERSION ? [tenant] : [];
   }

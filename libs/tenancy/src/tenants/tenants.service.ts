@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../../config/src/index.js';
-import { Conflict, DomainError, Forbidden, jsonMergePatch, NotFound, ValidationFailed } from '../../../common/src/index.js';
+import { jsonMergePatch, NotFound, ValidationFailed } from '../../../common/src/index.js';
+import { AlreadyProvisioned, CannotCreateChild, LimitAbovePlan, OperatorSuspension, SlugTaken, TenantLimitReached } from '../tenancy.errors.js';
 import { type Suspender, type TenantPlan, tenantSchemaName } from '../../../database/src/index.js';
 import type { AuthUser } from '../../../identity/src/index.js';
 import { TenantJobsProducer } from '../../../jobs/src/index.js';
@@ -92,11 +93,8 @@ export class TenantsService {
       ownerId: caller.id,
       maxTopLevelOwned: caller.isPlatformAdmin ? undefined : this.config.MAX_TENANTS_PER_USER,
     });
-    if (row === 'slug_taken') throw new Conflict('slug_taken', `The slug '${dto.slug}' is already taken`);
-    if (row === 'tenant_limit_reached') {
-      const max = this.config.MAX_TENANTS_PER_USER;
-      throw new DomainError('forbidden', 'tenant_limit_reached', `You already own ${max} top-level tenants, the most one user may own`, { limit: max });
-    }
+    if (row === 'slug_taken') throw new SlugTaken(dto.slug);
+    if (row === 'tenant_limit_reached') throw new TenantLimitReached(this.config.MAX_TENANTS_PER_USER);
     // Caches may hold a negative entry for this slug: drop it everywhere.
     await this.events.changed({ id: row.id, slug: row.slug });
     try {
@@ -113,7 +111,7 @@ export class TenantsService {
     const [self, ...ancestors] = await this.repo.lineage(parent.id, caller.id);
     if (self?.caller_role && roleAllows(self.caller_role, [P.TenantsCreateChild])) return;
     if (ancestors.some(administers)) return;
-    throw new Forbidden(`You may not create child tenants of '${parent.slug}'`, 'missing_permission');
+    throw new CannotCreateChild(parent);
   }
 
   async list(query: ListTenantsQueryDto, caller: AuthUser): Promise<TenantListDto> {
@@ -177,7 +175,7 @@ export class TenantsService {
       const message = `${field} may be at most ${ceiling} here (the ${plan} plan allows ${PLAN_CEILINGS[plan][change.field]}); above needs a platform admin or a parent tenant's admin`;
       return { field, ceiling, message };
     });
-    throw new DomainError('forbidden', 'limit_above_plan', details.map((d) => d.message).join('; '), details);
+    throw new LimitAbovePlan(details);
   }
 
   async suspend(key: string, actor: TenantActor): Promise<TenantDto> {
@@ -199,8 +197,7 @@ export class TenantsService {
       const lineage = await this.repo.lineage(current.id, actorId(actor));
       const mine = this.authorityOf(actor, lineage);
       if (this.rank(mine, lineage) < this.rank({ by: current.suspended_by, tenantId: current.suspended_by_tenant }, lineage)) {
-        const who = current.suspended_by === 'platform' ? 'a platform admin' : "an admin of the parent tenant that suspended it";
-        throw new Forbidden(`Tenant '${current.slug}' was suspended by ${who}; only they may reactivate it`, 'operator_suspension');
+        throw new OperatorSuspension(current, current.suspended_by);
       }
     }
     const status = await this.repo.reactivate(current.id);
@@ -230,7 +227,7 @@ export class TenantsService {
   async retryProvisioning(key: string): Promise<TenantDto> {
     const current = await this.load(key);
     if (current.status === 'active' || current.status === 'suspended') {
-      throw new DomainError('conflict', 'already_provisioned', `Tenant '${current.slug}' is ${current.status}; nothing to provision`);
+      throw new AlreadyProvisioned(current);
     }
     await this.repo.markProvisioningAgain(current.id);
     await this.jobs.retryProvisioning(current.id);
