@@ -12,7 +12,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../dist/libs/config/src/index.js';
 import { CORPUS_ENTITIES, DocumentEntity } from '../dist/libs/corpus/src/index.js';
-import { createDataSource, createTenantRoleSql, createTenantSchemaSql, TenantDb, tenantContextSql, tenantGroupSql, tenantRoleName } from '../dist/libs/database/src/index.js';
+import { createDataSource, createTenantRoleSql, createTenantSchemaSql, TenantDb, tenantContextSql, tenantRoleName } from '../dist/libs/database/src/index.js';
 import { cpuMeter, fmt, log, machine, table, withStack } from './lib.mjs';
 
 const OPS = Number(process.env.UOW_OPS ?? 3000);
@@ -40,7 +40,7 @@ export async function runUow() {
     await stack.startServers();
     const url = await stack.createDatabase('tenantry_uow');
     const admin = await stack.client(url);
-    await admin.query(`BEGIN; ${createTenantSchemaSql(SCHEMA)}; ${tenantGroupSql('postgres')}; ${createTenantRoleSql(tenantRoleName(TENANT.id), SCHEMA, { app: 'postgres', owner: 'postgres' })}; COMMIT`);
+    await admin.query(`BEGIN; ${createTenantSchemaSql(SCHEMA)}; DO $$ BEGIN CREATE ROLE postgres_tenants NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$; ${createTenantRoleSql(tenantRoleName(TENANT.id), SCHEMA, { app: 'postgres', owner: 'postgres' })}; COMMIT`);
     await admin.query(`INSERT INTO ${SCHEMA}.documents (title, content) SELECT 'Document ' || g, repeat('Body. ', 30) FROM generate_series(1, 20) g`);
     const config = loadConfig({ DATABASE_URL: url, REDIS_URL: stack.redisUrl, JWT_SECRET: 'x'.repeat(32), DB_POOL_SIZE: '10' });
     const tenantDs = await createDataSource(config, 'tenantry-uow', [...CORPUS_ENTITIES]).initialize();

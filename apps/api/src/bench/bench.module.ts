@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CorpusModule } from '../../../../libs/corpus/src/index.js';
+import { TenancyModule } from '../../../../libs/tenancy/src/index.js';
 import { PlainDocumentsController, PlainPool } from './plain-documents.controller.js';
 import {
   RequestScopedDocumentsController,
@@ -15,7 +16,7 @@ import {
  *   Nest Scope.REQUEST providers instead of nestjs-cls.
  */
 @Module({
-  imports: [CorpusModule],
+  imports: [CorpusModule, TenancyModule],
   controllers: [PlainDocumentsController, RequestScopedDocumentsController],
   providers: [
     PlainPool,
