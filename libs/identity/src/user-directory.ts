@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../../config/src/index.js';
-import { REDIS } from '../../redis/src/index.js';
+import { type ChangeSubscription, REDIS, subscribeToChanges } from '../../redis/src/index.js';
 import { userEventsChannel, type UserChanged } from './user-events.js';
 import { type UserAccess, UsersRepository } from './users.repository.js';
 
@@ -24,7 +24,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class UserDirectory implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(UserDirectory.name);
   private readonly users = new Map<string, Entry>();
-  private subscriber?: Redis;
+  private subscription?: ChangeSubscription;
   /**
    * Bumped by every invalidation. A load that was in flight when an invalidation arrived
    * may hold the row from before the change, so it is returned but not cached.
@@ -38,22 +38,16 @@ export class UserDirectory implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const subscriber = this.redis.duplicate();
-    this.subscriber = subscriber;
-    subscriber.on('message', (_channel: string, message: string) => {
-      try {
-        this.forget((JSON.parse(message) as UserChanged).id);
-      } catch {
-        this.clear();
-      }
-    });
-    subscriber.on('ready', () => this.clear());
-    subscriber.on('error', (err: Error) => this.logger.warn(`user-changed subscription: ${err.message}`));
-    await subscriber.subscribe(userEventsChannel(this.config));
+    this.subscription = await subscribeToChanges<UserChanged>(
+      this.redis,
+      userEventsChannel(this.config),
+      { changed: (event) => this.forget(event.id), reset: () => this.clear() },
+      this.logger,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.subscriber?.quit().catch(() => undefined);
+    await this.subscription?.close();
   }
 
   /** The user's access facts; a cache hit is one Map lookup. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../../../config/src/index.js';
 import type { MemberRole } from '../../../database/src/index.js';
-import { REDIS } from '../../../redis/src/index.js';
+import { type ChangeSubscription, REDIS, subscribeToChanges } from '../../../redis/src/index.js';
 import { tenantEventsChannel, type TenantChanged } from './tenant-events.js';
 import { isUuid, TenantsRepository, type TenantRow } from '../tenants/tenants.repository.js';
 
@@ -37,7 +37,7 @@ export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
   /** Roles by tenant, then user: a tenant's invalidation drops its roles without a scan. */
   private readonly roles = new Map<string, Map<string, Entry<MemberRole | null>>>();
   private roleCount = 0;
-  private subscriber?: Redis;
+  private subscription?: ChangeSubscription;
   /**
    * Bumped by every invalidation. A lookup that was in flight when an invalidation arrived
    * may hold the row from before the change, so it is returned but not cached (else the
@@ -52,22 +52,16 @@ export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const subscriber = this.redis.duplicate();
-    this.subscriber = subscriber;
-    subscriber.on('message', (_channel: string, message: string) => {
-      try {
-        this.forget(JSON.parse(message) as TenantChanged);
-      } catch {
-        this.clear();
-      }
-    });
-    subscriber.on('ready', () => this.clear());
-    subscriber.on('error', (err: Error) => this.logger.warn(`tenant-changed subscription: ${err.message}`));
-    await subscriber.subscribe(tenantEventsChannel(this.config));
+    this.subscription = await subscribeToChanges<TenantChanged>(
+      this.redis,
+      tenantEventsChannel(this.config),
+      { changed: (event) => this.forget(event), reset: () => this.clear() },
+      this.logger,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.subscriber?.quit().catch(() => undefined);
+    await this.subscription?.close();
   }
 
   /** A tenant by uuid or slug (null: no such tenant). */
