@@ -58,9 +58,9 @@ export async function runPublicMigrations(config: AppConfig, applicationName: st
     await runner.connect();
     await runner.query('SELECT pg_advisory_lock($1)', [PUBLIC_MIGRATION_LOCK]);
     const done = await dataSource.runMigrations({ transaction: 'each' });
-    const [me] = (await runner.query('SELECT current_user AS name')) as Array<{ name: string }>;
-    await runner.query(tenantGroupSql(me?.name ?? config.ownerRoleName));
-    await grantRuntimeRole(runner, me?.name ?? config.ownerRoleName, config.appRoleName);
+    // The group's name comes from the same place provisioning takes it from (config.roleNames).
+    await runner.query(tenantGroupSql(config.ownerRoleName));
+    await grantRuntimeRole(runner, config.ownerRoleName, config.appRoleName);
     return done.map((m) => m.name);
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [PUBLIC_MIGRATION_LOCK]).catch(() => undefined);

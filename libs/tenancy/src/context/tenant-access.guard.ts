@@ -80,6 +80,7 @@ export class TenantAccessGuard implements CanActivate {
       if (!tenant) throw new NotFound('Tenant', key);
       return tenant;
     };
+    if (keys.size === 1) return resolve(keys.values().next().value!);
     const tenants = await Promise.all([...keys].map(resolve));
     if (new Set(tenants.map((t) => t.id)).size > 1) throw new TenantConflict([...keys]);
     return tenants[0]!;
