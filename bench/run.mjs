@@ -1,11 +1,13 @@
-// `npm run bench` (build first) or `node bench/run.mjs [p1|p2|p4 ...]`: runs the named
-// benchmarks (p1, p2, p3, p4 by default), one after another, each on its own fresh servers.
+// `npm run bench` or `node bench/run.mjs [p1|p2|p4 ...]`: builds dist/ from the checkout,
+// then runs the named benchmarks (p1, p2, p3, p4 by default), one after another, each on its
+// own fresh servers, so a figure always belongs to the code as it is.
 // `uow` (a diagnostic breakdown of P1's unit-of-work cost) runs only when named.
 //
 // The benchmarks run from a private snapshot of dist/ and bench/ (in the OS temp dir, so no
 // linter or test runner of the checkout sees it), so a concurrent `npm test` or
 // `npm run build`, which deletes and rewrites dist/, cannot pull the code out from under a
 // running benchmark or an API process it forks. Servers and results go to .bench-data/.
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { cp, mkdir, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,6 +33,7 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
+execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
 const snapshot = join(tmpdir(), `tenantry-bench-${process.pid}-${Date.now().toString(36)}`);
 process.on('exit', () => rmSync(snapshot, { recursive: true, force: true }));
 await mkdir(snapshot, { recursive: true });
