@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { loadConfig } from '../../libs/config/src/index.js';
 // The entity file alone: the corpus index would pull the whole Nest module graph into this process.
 // eslint-disable-next-line boundaries/dependencies
@@ -326,6 +326,63 @@ describe('leak canary', () => {
         for (const title of v.titles) expect(title.startsWith(`${v.slug} `), `${v.slug} saw '${title}'`).toBe(true);
       });
       await expectCleanConnection('after interleaved units of work');
+    });
+
+    it('the opening travels with the first query: one write to the socket, no round trip of its own', async () => {
+      // The one pooled connection's socket: each round trip is one write (a corked writev for several messages).
+      const client = (await (dataSource.driver as unknown as { master: pg.Pool }).master.connect()) as pg.PoolClient & { connection: { stream: object } };
+      const stream = client.connection.stream as { _write: (...a: unknown[]) => unknown; _writev: (...a: unknown[]) => unknown };
+      client.release();
+      const write = vi.spyOn(stream, '_write');
+      const writev = vi.spyOn(stream, '_writev');
+      const query = vi.spyOn(pg.Client.prototype, 'query');
+      let statements: string[];
+      let writevs: number;
+      try {
+        const titles = await tenantDb.run(a, async (m) => ((await m.query(`SELECT title FROM documents ORDER BY title LIMIT 1`)) as Array<{ title: string }>).map((r) => r.title));
+        expect(titles).toHaveLength(1);
+        statements = query.mock.calls.map((call) => String(call[0]));
+        writevs = writev.mock.calls.length;
+        expect(write.mock.calls.length, 'COMMIT goes alone, the only other packet').toBe(1);
+      } finally {
+        query.mockRestore();
+        write.mockRestore();
+        writev.mockRestore();
+      }
+      expect(statements[0]).toMatch(/^BEGIN; SET LOCAL search_path TO /);
+      expect(statements.slice(1)).toEqual(['SELECT title FROM documents ORDER BY title LIMIT 1', 'COMMIT']);
+      // The opening and the query leave in one corked writev; COMMIT is the second and last packet.
+      expect(writevs, 'opening + first query in one writev').toBe(1);
+      await expectCleanConnection('after a pipelined opening');
+    });
+
+    it('a unit of work that sends no query sends nothing at all, not even BEGIN', async () => {
+      const query = vi.spyOn(pg.Client.prototype, 'query');
+      try {
+        expect(await tenantDb.run(a, async () => 'no query')).toBe('no query');
+        await expect(tenantDb.run(a, async () => Promise.reject(new Error('threw before any query')))).rejects.toThrow('threw before any query');
+        expect(query.mock.calls).toEqual([]);
+      } finally {
+        query.mockRestore();
+      }
+      await expectCleanConnection('after units of work without queries');
+    });
+
+    it("a failing opening (the tenant's role is gone) fails the unit of work with its own error, and nothing runs outside the tenant", async () => {
+      const ghost: TenantRef = { id: '00000000-0000-4000-8000-00000000dead', schemaName: a.schemaName };
+      let ran = false;
+      await expect(
+        tenantDb.run(ghost, async (m) => {
+          await m.query(`SELECT title FROM documents`);
+          ran = true;
+        }),
+      ).rejects.toThrow(/role "tnt_0000000000004000800000000000dead" does not exist/);
+      expect(ran, "the query behind the failed opening must not run (25P02), let alone in A's schema").toBe(false);
+      await expect(tenantDb.run(ghost, async () => 'never queried')).resolves.toBe('never queried');
+      await expectCleanConnection('after a failed opening');
+      // The connection still serves a real tenant afterwards.
+      const titles = await tenantDb.run(b, async (m) => ((await m.query(`SELECT title FROM documents`)) as Array<{ title: string }>).map((r) => r.title));
+      for (const title of titles) expect(title.startsWith(`${b.slug} `)).toBe(true);
     });
 
     it('outside run() nothing reaches tenant data: no fallback to public', async () => {

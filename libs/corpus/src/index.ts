@@ -2,6 +2,7 @@
 // inside the tenant's unit of work; nothing here names a schema.
 export { CorpusModule } from './corpus.module.js';
 export { DocumentEntity } from './document.entity.js';
+export { DocumentsRepository } from './documents.repository.js';
 export { DocumentsService, toDocumentDto } from './documents.service.js';
 
 import { DocumentEntity } from './document.entity.js';

@@ -3,6 +3,7 @@ import type { AppConfig } from '../../config/src/index.js';
 import { MembershipEntity } from './entities/membership.entity.js';
 import { UserEntity } from './entities/user.entity.js';
 import { PUBLIC_MIGRATIONS } from './migrations/index.js';
+import { PipelinedClient } from './pipelined-client.js';
 import { quoteIdent } from './sql.util.js';
 import { tenantGroupSql } from './tenant-roles.js';
 
@@ -32,6 +33,7 @@ export function createDataSource(
     logging: false,
     poolSize,
     extra: {
+      Client: PipelinedClient,
       application_name: applicationName,
       statement_timeout: config.DB_STATEMENT_TIMEOUT_MS || undefined,
       idle_in_transaction_session_timeout: config.DB_IDLE_IN_TX_TIMEOUT_MS || undefined,

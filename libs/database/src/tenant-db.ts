@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type pg from 'pg';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+import { PipelinedClient } from './pipelined-client.js';
 import { tenantContextSql } from './sql.util.js';
 
 /** What the unit of work needs to know of a tenant. */
@@ -21,29 +23,29 @@ interface RunnerInternals {
   transactionDepth: number;
   releasePostgresConnection(err?: unknown): Promise<void>;
 }
-interface PgConnection {
-  query(text: string): Promise<unknown>;
-}
 
 /**
- * The unit of work's own transaction control, on the runner's pg connection. BEGIN and
- * the transaction-local search_path and app.tenant_id travel in one round trip; both
- * settings end with the transaction, so a pooled connection never carries a tenant into
- * the next unit of work (also behind PgBouncer in transaction mode). TypeORM is told a
- * transaction is open, so a save() inside it nests a savepoint instead of committing
- * early. BEGIN/COMMIT/ROLLBACK go to the connection directly, skipping TypeORM's
- * transaction events (no subscribers use them) on the hottest path of every request.
+ * The unit of work's own transaction control, on the runner's pg connection. BEGIN and the
+ * tenant's transaction-local context (search_path, app.tenant_id, role) are armed on the
+ * connection and written in one packet with the unit of work's first query, so opening
+ * costs no round trip of its own; a unit of work that sends no query sends nothing at all.
+ * Every setting ends with the transaction, so a pooled connection never carries a tenant
+ * into the next unit of work (also behind PgBouncer in transaction mode). TypeORM is told a
+ * transaction is open, so a save() inside it nests a savepoint instead of committing early.
+ * BEGIN/COMMIT/ROLLBACK go to the connection directly, skipping TypeORM's transaction
+ * events (no subscribers use them) on the hottest path of every request.
  */
 class TenantTransaction {
   private constructor(
     private readonly runner: QueryRunner & RunnerInternals,
-    private readonly connection: PgConnection,
+    private readonly connection: PipelinedClient,
   ) {}
 
   static async begin(runner: QueryRunner, tenant: TenantRef): Promise<TenantTransaction> {
-    const connection = (await runner.connect()) as PgConnection;
+    const connection: unknown = await runner.connect();
+    if (!(connection instanceof PipelinedClient)) throw new Error('TenantDb needs a pool opened by createDataSource (its connections are PipelinedClient)');
+    connection.deferOpening(`BEGIN; ${tenantContextSql(tenant.schemaName, tenant.id)}`);
     const internals = runner as QueryRunner & RunnerInternals;
-    await connection.query(`BEGIN; ${tenantContextSql(tenant.schemaName, tenant.id)}`);
     internals.isTransactionActive = true;
     internals.transactionDepth = 1;
     return new TenantTransaction(internals, connection);
@@ -51,6 +53,19 @@ class TenantTransaction {
 
   get open(): boolean {
     return this.runner.isTransactionActive && !this.runner.isReleased;
+  }
+
+  /**
+   * Why the opening failed, if it did (say, the tenant's role is gone): the real cause of
+   * whatever failed behind it, which PostgreSQL only reports as an aborted transaction.
+   */
+  async openingFailure(): Promise<unknown> {
+    try {
+      await this.connection.opening;
+      return undefined;
+    } catch (error) {
+      return error;
+    }
   }
 
   async commit(): Promise<void> {
@@ -61,9 +76,18 @@ class TenantTransaction {
     await this.end('ROLLBACK');
   }
 
+  /** True when the connection still held the unarmed opening (nothing was ever sent); it holds nothing after this. */
+  disarm(): boolean {
+    return this.connection.disarm();
+  }
+
   private async end(statement: 'COMMIT' | 'ROLLBACK'): Promise<void> {
     if (this.runner.transactionDepth !== 1) throw new Error(`unit of work ended inside a nested transaction (depth ${this.runner.transactionDepth})`);
-    await this.connection.query(statement);
+    if (!this.disarm()) {
+      // A commit must not succeed on a transaction whose opening failed.
+      if (statement === 'COMMIT') await this.connection.opening;
+      await (this.connection as pg.Client).query(statement); // pg's own overloads: a promise of the result
+    }
     this.runner.isTransactionActive = false;
     this.runner.transactionDepth = 0;
   }
@@ -94,6 +118,7 @@ export class TenantDb {
       await tx.commit();
       return result;
     } catch (error) {
+      const cause = tx ? await tx.openingFailure() : undefined;
       if (tx?.open) {
         try {
           await tx.rollback();
@@ -103,8 +128,10 @@ export class TenantDb {
       } else if (!tx) {
         releaseError = error; // failed while opening: don't reuse that connection
       }
-      throw error;
+      throw cause ?? error;
     } finally {
+      // Never hand the pool a connection that would send this tenant's opening for the next user.
+      if (tx?.disarm()) releaseError ??= new Error('unit of work released with its opening still armed');
       await (runner as QueryRunner & RunnerInternals).releasePostgresConnection(releaseError);
     }
   }
@@ -119,14 +146,5 @@ export class TenantDb {
     const manager = this.current.getStore();
     if (!manager) throw new NoTenantContextError();
     return manager;
-  }
-
-  /**
-   * Publishes a manager as `manager` while fn runs, WITHOUT a unit of work (no transaction,
-   * no tenant). Only for bench/'s no-tenancy baseline, which runs the same repository code
-   * on another pool; product code always goes through run() / runInContext().
-   */
-  withManagerForBenchmark<T>(manager: EntityManager, fn: () => Promise<T>): Promise<T> {
-    return this.current.run(manager, fn);
   }
 }

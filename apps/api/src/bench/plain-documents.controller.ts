@@ -2,8 +2,8 @@ import { Controller, Get, Injectable, type OnApplicationShutdown, Query } from '
 import { ApiExcludeController } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../../../libs/config/src/index.js';
-import { CORPUS_ENTITIES, DocumentsService } from '../../../../libs/corpus/src/index.js';
-import { createDataSource, TenantDb, tenantRoleName, tenantSchemaName } from '../../../../libs/database/src/index.js';
+import { CORPUS_ENTITIES, DocumentsRepository, DocumentsService } from '../../../../libs/corpus/src/index.js';
+import { createDataSource, type TenantDb, tenantRoleName, tenantSchemaName } from '../../../../libs/database/src/index.js';
 import { Authenticated } from '../../../../libs/rbac/src/index.js';
 import { SLUG_PATTERN } from '../../../../libs/tenancy/src/index.js';
 import { BenchListDocumentsQueryDto } from './bench-list-query.dto.js';
@@ -16,18 +16,19 @@ export const PLAIN_APPLICATION_NAME = 'tenantry-api-bench-plain';
  * API's, whose connections start (libpq `options`) with `search_path=tenant_<BENCH_PLAIN_SLUG>`
  * and the tenant's role, so the tenant entities resolve to that schema, under the same
  * privilege checks, without any per-request work. Opened on first use: the tenant is made
- * after the API starts.
+ * after the API starts. It carries corpus's own DocumentsService and DocumentsRepository,
+ * built once on that pool's shared manager instead of a unit of work's.
  */
 @Injectable()
 export class PlainPool implements OnApplicationShutdown {
-  private pool?: Promise<DataSource>;
+  private pool?: Promise<{ dataSource: DataSource; documents: DocumentsService }>;
 
   constructor(
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
   ) {}
 
-  get(): Promise<DataSource> {
+  get(): Promise<{ dataSource: DataSource; documents: DocumentsService }> {
     this.pool ??= this.open().catch((error: unknown) => {
       this.pool = undefined;
       throw error;
@@ -35,7 +36,7 @@ export class PlainPool implements OnApplicationShutdown {
     return this.pool;
   }
 
-  private async open(): Promise<DataSource> {
+  private async open(): Promise<{ dataSource: DataSource; documents: DocumentsService }> {
     const slug = process.env.BENCH_PLAIN_SLUG || 'p1-bench';
     if (!SLUG_PATTERN.test(slug)) throw new Error(`BENCH_PLAIN_SLUG must be a tenant slug, got ${JSON.stringify(slug)}`);
     const [tenant] = (await this.dataSource.query(`SELECT id FROM public.tenants WHERE slug = $1`, [slug])) as Array<{ id: string }>;
@@ -43,34 +44,35 @@ export class PlainPool implements OnApplicationShutdown {
     const plain = createDataSource(this.config, PLAIN_APPLICATION_NAME, [...CORPUS_ENTITIES], this.config.DB_POOL_SIZE);
     // Both names are [a-z0-9_] only (slug checked above, role made of a uuid's hex): no quoting needed inside `options`.
     Object.assign(plain.options.extra as Record<string, unknown>, { options: `-c search_path=${tenantSchemaName(slug)} -c role=${tenantRoleName(tenant.id)}` });
-    return plain.initialize();
+    await plain.initialize();
+    // The repository only ever reads `manager` from TenantDb: here it is the plain pool's, with no unit of work.
+    const managerSource = { manager: plain.manager } as unknown as TenantDb;
+    return { dataSource: plain, documents: new DocumentsService(new DocumentsRepository(managerSource)) };
   }
 
   async onApplicationShutdown(): Promise<void> {
     const plain = await this.pool?.catch(() => undefined);
-    if (plain?.isInitialized) await plain.destroy();
+    if (plain?.dataSource.isInitialized) await plain.dataSource.destroy();
   }
 }
 
 /**
  * `GET /bench/plain/documents`: the same DocumentsService.list and repository code as
  * `GET /api/v1/corpus/documents`, with the same JWT authentication, but no tenancy at all:
- * no tenant resolution or membership check, no transaction, no set_config. The repository
- * gets the plain pool's manager through TenantDb.withManagerForBenchmark. The baseline of P1.
+ * no tenant resolution or membership check, no transaction, no set_config. The service and
+ * repository are corpus's own, built on the plain pool's manager. The baseline of P1.
  */
 @ApiExcludeController()
 @Authenticated()
 @Controller('bench/plain/documents')
 export class PlainDocumentsController {
   constructor(
-    private readonly documents: DocumentsService,
-    private readonly tenantDb: TenantDb,
     private readonly plain: PlainPool,
   ) {}
 
   @Get()
   async list(@Query() query: BenchListDocumentsQueryDto) {
-    const plain = await this.plain.get();
-    return this.tenantDb.withManagerForBenchmark(plain.manager, () => this.documents.list(query));
+    const { documents } = await this.plain.get();
+    return documents.list(query);
   }
 }
