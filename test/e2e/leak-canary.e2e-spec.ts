@@ -306,12 +306,17 @@ describe('leak canary', () => {
     it('units of work for different tenants queued on the one connection each see only their tenant', async () => {
       const runs = Array.from({ length: 40 }, (_, i) => {
         const t = i % 2 === 0 ? a : b;
-        return tenantDb.run(t, async (m) => {
-          const titles = ((await m.query(`SELECT title FROM documents`)) as Array<{ title: string }>).map((r) => r.title);
-          const pid = ((await m.query(`SELECT pg_backend_pid() AS pid`)) as Array<{ pid: number }>)[0]!.pid;
-          if (i % 3 === 0) throw new Error(`planned failure ${i}`);
-          return { slug: t.slug, titles, pid };
-        });
+        // Read-only and read-write units of work mixed: a read-only one's COMMIT rides in front of the next one's opening.
+        return tenantDb.run(
+          t,
+          async (m) => {
+            const titles = ((await m.query(`SELECT title FROM documents`)) as Array<{ title: string }>).map((r) => r.title);
+            const pid = ((await m.query(`SELECT pg_backend_pid() AS pid`)) as Array<{ pid: number }>)[0]!.pid;
+            if (i % 3 === 0) throw new Error(`planned failure ${i}`);
+            return { slug: t.slug, titles, pid };
+          },
+          { readOnly: i % 4 < 2 },
+        );
       });
       const results = await Promise.allSettled(runs);
       results.forEach((r, i) => {
@@ -383,6 +388,60 @@ describe('leak canary', () => {
       // The connection still serves a real tenant afterwards.
       const titles = await tenantDb.run(b, async (m) => ((await m.query(`SELECT title FROM documents`)) as Array<{ title: string }>).map((r) => r.title));
       for (const title of titles) expect(title.startsWith(`${b.slug} `)).toBe(true);
+    });
+
+    it('a read-only unit of work: PostgreSQL refuses every write in it, and nothing of it is kept', async () => {
+      const title = `${a.slug} read-only write ${Date.now()}`;
+      await expect(tenantDb.run(a, (m) => m.query(`INSERT INTO documents (title) VALUES ($1)`, [title]), { readOnly: true })).rejects.toThrow(
+        /cannot execute INSERT in a read-only transaction/,
+      );
+      await expect(tenantDb.run(a, (m) => m.query(`SELECT * FROM documents FOR UPDATE`), { readOnly: true })).rejects.toThrow(/read-only transaction/);
+      await expectCleanConnection('after refused writes');
+      expect(await rowsTitled(a.schemaName, title)).toBe(0);
+    });
+
+    it("a read-only unit of work's COMMIT is not waited for: it leaves in one packet with the next unit of work's opening and first query", async () => {
+      const client = (await (dataSource.driver as unknown as { master: pg.Pool }).master.connect()) as pg.PoolClient & { connection: { stream: object } };
+      const stream = client.connection.stream as { _write: (...a: unknown[]) => unknown; _writev: (...a: unknown[]) => unknown };
+      client.release();
+      const write = vi.spyOn(stream, '_write');
+      const writev = vi.spyOn(stream, '_writev');
+      const query = vi.spyOn(pg.Client.prototype, 'query');
+      let statements: string[];
+      let packets: { writes: number; writevs: number };
+      let titlesOfB: string[];
+      try {
+        const one = `SELECT title FROM documents ORDER BY title LIMIT 1`;
+        await tenantDb.run(a, (m) => m.query(one), { readOnly: true });
+        titlesOfB = await tenantDb.run(b, async (m) => ((await m.query(`SELECT title FROM documents`)) as Array<{ title: string }>).map((r) => r.title), { readOnly: true });
+        statements = query.mock.calls.map((call) => String(call[0]));
+        packets = { writes: write.mock.calls.length, writevs: writev.mock.calls.length };
+      } finally {
+        query.mockRestore();
+        write.mockRestore();
+        writev.mockRestore();
+      }
+      expect(statements.map((sql) => sql.replace(/; SET LOCAL .*/, '; SET LOCAL ...'))).toEqual([
+        'BEGIN READ ONLY; SET LOCAL ...',
+        'SELECT title FROM documents ORDER BY title LIMIT 1',
+        'COMMIT',
+        'BEGIN READ ONLY; SET LOCAL ...',
+        'SELECT title FROM documents',
+      ]);
+      expect(statements[3]).toContain(b.schemaName);
+      // A's opening + query, then A's COMMIT + B's opening + B's query: two packets for two units of work; B's COMMIT is still armed.
+      expect(packets).toEqual({ writes: 0, writevs: 2 });
+      for (const title of titlesOfB) expect(title.startsWith(`${b.slug} `), `B saw '${title}'`).toBe(true);
+      await expectCleanConnection('after two read-only units of work');
+    });
+
+    it('when nobody takes the connection, the armed COMMIT goes out by itself: the backend is idle, not idle in transaction', async () => {
+      await tenantDb.run(a, (m) => m.query(`SELECT 1 FROM documents LIMIT 1`), { readOnly: true });
+      const stateOfPooledBackend = async () =>
+        (await db.query<{ state: string }>(`SELECT state FROM pg_stat_activity WHERE pid = $1`, [baseline.pid])).rows[0]?.state;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await stateOfPooledBackend()).toBe('idle');
+      await expectCleanConnection('after a lone read-only unit of work');
     });
 
     it('outside run() nothing reaches tenant data: no fallback to public', async () => {

@@ -14,7 +14,7 @@ export { UserEntity } from './entities/user.entity.js';
 export { quoteIdent, quoteLiteral, SPARE_SCHEMA_PREFIX, TENANT_ROLE_PREFIX, TENANT_SCHEMA_PREFIX, tenantContextSql, tenantRoleName, tenantSchemaName } from './sql.util.js';
 export { createTenantRoleSql, dropTenantRoleSql, tenantGroupRoleName, tenantGroupSql } from './tenant-roles.js';
 export { NoTenantContextError, TenantDb } from './tenant-db.js';
-export type { TenantRef } from './tenant-db.js';
+export type { TenantRef, UnitOfWorkOptions } from './tenant-db.js';
 export { LATEST_TENANT_VERSION, TENANT_MIGRATIONS } from './tenant-migrations/index.js';
 export type { TenantMigration } from './tenant-migrations/tenant-migration.js';
 export { createTenantSchemaSql, migrateTenantSchema } from './tenant-migrator.js';

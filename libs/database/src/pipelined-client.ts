@@ -5,57 +5,98 @@ interface ClientInternals {
   connection: { stream: { cork?: () => void; uncork?: () => void } };
 }
 
+/** A statement armed on a connection: written in front of the next query instead of on its own. */
+export interface ArmedStatement {
+  /** Its answer once it was written; undefined while it is still armed. */
+  readonly sent: Promise<unknown> | undefined;
+  /** Takes it back if it was not written yet; true when nothing of it reached PostgreSQL. */
+  cancel(): boolean;
+}
+
+class Armed implements ArmedStatement {
+  sent: Promise<unknown> | undefined;
+
+  constructor(
+    readonly sql: string,
+    private readonly client: PipelinedClient,
+  ) {}
+
+  cancel(): boolean {
+    return this.sent === undefined && this.client.takeBack(this);
+  }
+}
+
 /**
  * The pg client of every pool this project opens (createDataSource passes it as `Client`).
- * It runs in pg's pipeline mode, so a query can be written before the previous one has
- * answered, and it adds one thing the tenant unit of work needs: `deferOpening(sql)` arms a
- * statement that is written together with the next query, in one corked write, instead of
- * costing a round trip of its own. Code that awaits each query, which is all code here,
- * behaves exactly as without pipeline mode.
- *
- * The armed statement answers on its own promise (`opening`), so its error is never lost:
- * if it fails, PostgreSQL aborts the transaction it began, and the query written behind it
- * fails too (25P02) instead of running outside the tenant's context.
+ * It runs in pg's pipeline mode, so a message can be written before the previous one has
+ * answered, and adds what the tenant unit of work needs to spend fewer round trips:
+ * statements armed with `arm(sql)` are written in front of the next query, in order and in
+ * one corked write with it, instead of costing a round trip each. `armThenFlush(sql)` also
+ * writes it on its own at the next turn of the event loop if no query came to carry it.
+ * Code that awaits each query, which is all code here, behaves exactly as without pipeline
+ * mode. Each armed statement is its own simple-protocol message, so one that fails never
+ * takes the ones behind it down with it; its answer waits on `sent` and is never an
+ * unhandled rejection.
  */
 export class PipelinedClient extends pg.Client {
-  private armed: string | undefined;
-  private sent: Promise<unknown> | undefined;
+  private armed: Armed[] = [];
+  private flushScheduled = false;
 
   constructor(config?: string | pg.ClientConfig) {
     super(typeof config === 'string' ? { connectionString: config, pipeline: true } : { ...config, pipeline: true });
   }
 
-  /** Arms `sql` to be written with the next query. Replaces anything armed and not yet sent. */
-  deferOpening(sql: string): void {
-    this.armed = sql;
-    this.sent = undefined;
+  arm(sql: string): ArmedStatement {
+    const statement = new Armed(sql, this);
+    this.armed.push(statement);
+    return statement;
   }
 
-  /** Drops an armed statement that was never sent; true when there was one. */
-  disarm(): boolean {
-    const had = this.armed !== undefined;
-    this.armed = undefined;
-    return had;
+  /** arm(), and written by itself at the next turn of the event loop unless a query carried it first. */
+  armThenFlush(sql: string): ArmedStatement {
+    const statement = this.arm(sql);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        if (this.armed.length > 0) this.corked(() => this.writeArmed());
+      });
+    }
+    return statement;
   }
 
-  /** The armed statement's answer once it was sent with a query; undefined while it is still armed or when none was. */
-  get opening(): Promise<unknown> | undefined {
-    return this.sent;
+  /** @internal ArmedStatement.cancel() */
+  takeBack(statement: Armed): boolean {
+    const i = this.armed.indexOf(statement);
+    if (i === -1) return false;
+    this.armed.splice(i, 1);
+    return true;
   }
 
-  // pg's query() is heavily overloaded; this override only adds the armed statement in front.
+  // pg's query() is heavily overloaded; this override only writes the armed statements in front.
   override query(...args: unknown[]): never {
-    const query = super.query.bind(this) as (...a: unknown[]) => never;
-    const armed = this.armed;
-    if (armed === undefined) return query(...args);
-    this.armed = undefined;
+    if (this.armed.length === 0) return (super.query as (...a: unknown[]) => never).apply(this, args);
+    return this.corked(() => {
+      this.writeArmed();
+      return (super.query as (...a: unknown[]) => never).apply(this, args);
+    });
+  }
+
+  private writeArmed(): void {
+    const statements = this.armed;
+    this.armed = [];
+    for (const statement of statements) {
+      const sent = (super.query as (text: string) => Promise<unknown>).call(this, statement.sql);
+      sent.catch(() => undefined); // observed through `sent`; never an unhandled rejection
+      statement.sent = sent;
+    }
+  }
+
+  private corked<T>(fn: () => T): T {
     const stream = (this as unknown as ClientInternals).connection.stream;
     stream.cork?.();
     try {
-      const sent = (query as (text: string) => Promise<unknown>)(armed);
-      sent.catch(() => undefined); // observed through `opening`; never an unhandled rejection
-      this.sent = sent;
-      return query(...args);
+      return fn();
     } finally {
       stream.uncork?.();
     }

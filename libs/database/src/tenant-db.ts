@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
-import { PipelinedClient } from './pipelined-client.js';
+import { type ArmedStatement, PipelinedClient } from './pipelined-client.js';
 import { tenantContextSql } from './sql.util.js';
 
 /** What the unit of work needs to know of a tenant. */
@@ -24,31 +24,54 @@ interface RunnerInternals {
   releasePostgresConnection(err?: unknown): Promise<void>;
 }
 
+/** How a unit of work opens. */
+export interface UnitOfWorkOptions {
+  /**
+   * READ ONLY transaction: PostgreSQL refuses every write in it, and its COMMIT, which can then
+   * change nothing, is not waited for (see TenantTransaction). The API opens GET and HEAD
+   * handlers this way.
+   */
+  readOnly?: boolean;
+}
+
 /**
- * The unit of work's own transaction control, on the runner's pg connection. BEGIN and the
- * tenant's transaction-local context (search_path, app.tenant_id, role) are armed on the
- * connection and written in one packet with the unit of work's first query, so opening
- * costs no round trip of its own; a unit of work that sends no query sends nothing at all.
- * Every setting ends with the transaction, so a pooled connection never carries a tenant
- * into the next unit of work (also behind PgBouncer in transaction mode). TypeORM is told a
+ * The unit of work's own transaction control, on the runner's pg connection.
+ *
+ * Opening: BEGIN and the tenant's transaction-local context (search_path, app.tenant_id,
+ * role) are armed on the connection and written in one packet with the unit of work's first
+ * query, so opening costs no round trip of its own; a unit of work that sends no query sends
+ * nothing at all. If the opening fails, PostgreSQL aborts the transaction it began, so the
+ * query behind it fails too (25P02) instead of running outside the tenant.
+ *
+ * Closing: a read-write unit of work waits for its COMMIT. A READ ONLY one can write nothing,
+ * so its COMMIT cannot lose anything: it is armed on the connection and the connection goes
+ * back to the pool at once. The next user of the connection writes it in front of its own
+ * first query (one packet again), or, when nobody took the connection, it goes out by itself
+ * at the next turn of the event loop. Either way it reaches PostgreSQL before anything else
+ * on that connection, so no later statement can ever run inside this tenant's transaction.
+ *
+ * Every setting ends with the transaction, so a pooled connection never carries a tenant into
+ * the next unit of work (also behind PgBouncer in transaction mode). TypeORM is told a
  * transaction is open, so a save() inside it nests a savepoint instead of committing early.
- * BEGIN/COMMIT/ROLLBACK go to the connection directly, skipping TypeORM's transaction
- * events (no subscribers use them) on the hottest path of every request.
+ * BEGIN/COMMIT/ROLLBACK go to the connection directly, skipping TypeORM's transaction events
+ * (no subscribers use them) on the hottest path of every request.
  */
 class TenantTransaction {
   private constructor(
     private readonly runner: QueryRunner & RunnerInternals,
     private readonly connection: PipelinedClient,
+    private readonly opening: ArmedStatement,
+    private readonly readOnly: boolean,
   ) {}
 
-  static async begin(runner: QueryRunner, tenant: TenantRef): Promise<TenantTransaction> {
+  static async begin(runner: QueryRunner, tenant: TenantRef, readOnly: boolean): Promise<TenantTransaction> {
     const connection: unknown = await runner.connect();
     if (!(connection instanceof PipelinedClient)) throw new Error('TenantDb needs a pool opened by createDataSource (its connections are PipelinedClient)');
-    connection.deferOpening(`BEGIN; ${tenantContextSql(tenant.schemaName, tenant.id)}`);
+    const opening = connection.arm(`${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; ${tenantContextSql(tenant.schemaName, tenant.id)}`);
     const internals = runner as QueryRunner & RunnerInternals;
     internals.isTransactionActive = true;
     internals.transactionDepth = 1;
-    return new TenantTransaction(internals, connection);
+    return new TenantTransaction(internals, connection, opening, readOnly);
   }
 
   get open(): boolean {
@@ -61,7 +84,7 @@ class TenantTransaction {
    */
   async openingFailure(): Promise<unknown> {
     try {
-      await this.connection.opening;
+      await this.opening.sent;
       return undefined;
     } catch (error) {
       return error;
@@ -76,17 +99,18 @@ class TenantTransaction {
     await this.end('ROLLBACK');
   }
 
-  /** True when the connection still held the unarmed opening (nothing was ever sent); it holds nothing after this. */
-  disarm(): boolean {
-    return this.connection.disarm();
+  /** Takes back the opening if it was never written; true when nothing of this transaction reached PostgreSQL. */
+  cancelOpening(): boolean {
+    return this.opening.cancel();
   }
 
   private async end(statement: 'COMMIT' | 'ROLLBACK'): Promise<void> {
     if (this.runner.transactionDepth !== 1) throw new Error(`unit of work ended inside a nested transaction (depth ${this.runner.transactionDepth})`);
-    if (!this.disarm()) {
+    if (!this.cancelOpening()) {
       // A commit must not succeed on a transaction whose opening failed.
-      if (statement === 'COMMIT') await this.connection.opening;
-      await (this.connection as pg.Client).query(statement); // pg's own overloads: a promise of the result
+      if (statement === 'COMMIT') await this.opening.sent;
+      if (statement === 'COMMIT' && this.readOnly) this.connection.armThenFlush(statement);
+      else await (this.connection as pg.Client).query(statement); // pg's own overloads: a promise of the result
     }
     this.runner.isTransactionActive = false;
     this.runner.transactionDepth = 0;
@@ -108,12 +132,12 @@ export class TenantDb {
 
   constructor(private readonly dataSource: DataSource) {}
 
-  async run<T>(tenant: TenantRef, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+  async run<T>(tenant: TenantRef, fn: (manager: EntityManager) => Promise<T>, options: UnitOfWorkOptions = {}): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     let tx: TenantTransaction | undefined;
     let releaseError: unknown;
     try {
-      tx = await TenantTransaction.begin(runner, tenant);
+      tx = await TenantTransaction.begin(runner, tenant, options.readOnly === true);
       const result = await fn(runner.manager);
       await tx.commit();
       return result;
@@ -131,14 +155,14 @@ export class TenantDb {
       throw cause ?? error;
     } finally {
       // Never hand the pool a connection that would send this tenant's opening for the next user.
-      if (tx?.disarm()) releaseError ??= new Error('unit of work released with its opening still armed');
+      if (tx?.cancelOpening()) releaseError ??= new Error('unit of work released with its opening still armed');
       await (runner as QueryRunner & RunnerInternals).releasePostgresConnection(releaseError);
     }
   }
 
   /** run(), with the manager published as `manager` to everything fn calls. */
-  runInContext<T>(tenant: TenantRef, fn: () => Promise<T>): Promise<T> {
-    return this.run(tenant, (manager) => this.current.run(manager, fn));
+  runInContext<T>(tenant: TenantRef, fn: () => Promise<T>, options?: UnitOfWorkOptions): Promise<T> {
+    return this.run(tenant, (manager) => this.current.run(manager, fn), options);
   }
 
   /** The EntityManager of the unit of work this code runs in. */

@@ -34,14 +34,19 @@ export class RequestUnitOfWork {
   /** tenantDb.run() for the request's resolved tenant, with its manager held here meanwhile. */
   run<T>(fn: () => Promise<T>): Promise<T> {
     const tenant = this.tenantContext.tenant;
-    return this.tenantDb.run({ id: tenant.id, schemaName: tenant.schema_name }, async (manager) => {
-      this.current = manager;
-      try {
-        return await fn();
-      } finally {
-        this.current = undefined;
-      }
-    });
+    // Read only, as the interceptor opens every GET.
+    return this.tenantDb.run(
+      { id: tenant.id, schemaName: tenant.schema_name },
+      async (manager) => {
+        this.current = manager;
+        try {
+          return await fn();
+        } finally {
+          this.current = undefined;
+        }
+      },
+      { readOnly: true },
+    );
   }
 
   get manager(): EntityManager {

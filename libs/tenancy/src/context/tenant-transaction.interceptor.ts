@@ -3,7 +3,14 @@ import { from, lastValueFrom, type Observable } from 'rxjs';
 import { TenantDb } from '../../../database/src/index.js';
 import { TenantContext } from './tenant-context.js';
 
-/** Runs a tenant-scoped handler inside the tenant's unit of work: commit on success, rollback on throw. */
+/** Methods that must not change anything (RFC 9110 safe methods a route can have here): their unit of work is READ ONLY. */
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * Runs a tenant-scoped handler inside the tenant's unit of work: commit on success, rollback
+ * on throw. GET and HEAD handlers get a READ ONLY transaction: PostgreSQL refuses any write
+ * they attempt, and their COMMIT is not waited for (TenantDb).
+ */
 @Injectable()
 export class TenantTransactionInterceptor implements NestInterceptor {
   constructor(
@@ -11,8 +18,9 @@ export class TenantTransactionInterceptor implements NestInterceptor {
     private readonly context: TenantContext,
   ) {}
 
-  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const { tenant } = this.context.scope;
-    return from(this.tenantDb.runInContext({ id: tenant.id, schemaName: tenant.schema_name }, () => lastValueFrom(next.handle())));
+    const readOnly = SAFE_METHODS.has(context.switchToHttp().getRequest<{ method: string }>().method);
+    return from(this.tenantDb.runInContext({ id: tenant.id, schemaName: tenant.schema_name }, () => lastValueFrom(next.handle()), { readOnly }));
   }
 }
