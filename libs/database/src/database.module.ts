@@ -1,4 +1,5 @@
-import { type DynamicModule, Global, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Global, Logger, Module } from '@nestjs/common';
+import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig, ConfigError } from '../../config/src/index.js';
 import { createDataSource, runPublicMigrations } from './data-source.js';
@@ -19,39 +20,46 @@ async function checkRuntimeRole(dataSource: DataSource, config: AppConfig): Prom
   new Logger('Database').warn(problem);
 }
 
-@Injectable()
-class DataSourceCloser implements OnApplicationShutdown {
-  constructor(private readonly dataSource: DataSource) {}
-  async onApplicationShutdown(): Promise<void> {
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+/**
+ * The runtime pool's options, those of createDataSource (the DataSource it builds is never
+ * opened: TypeOrmModule opens one of its own). Pending public migrations run first, as the
+ * owner, so the runtime pool only opens on an up-to-date schema.
+ */
+async function runtimePoolOptions(config: AppConfig, options: DatabaseOptions): Promise<TypeOrmModuleOptions> {
+  if (config.RUN_MIGRATIONS) {
+    const applied = await runPublicMigrations(config, options.applicationName);
+    if (applied.length > 0) new Logger('Database').log(`applied public migrations: ${applied.join(', ')}`);
   }
+  return {
+    ...createDataSource(config, options.applicationName, options.tenantEntities).options,
+    autoLoadEntities: false,
+    synchronize: false,
+    // One attempt and no retry loop: a wrong DATABASE_URL fails start-up at once with the
+    // driver's error, as before (toRetry also skips the module's "Retrying (1)..." log line).
+    retryAttempts: 1,
+    toRetry: () => false,
+  };
 }
 
-/** The runtime role's pool (a TypeORM DataSource), public migrations at boot, TenantDb, and the owner's pool. */
+/** Checked while the providers are created, so a refused role stops start-up before any init hook runs. */
+const RUNTIME_ROLE_CHECKED = Symbol('RUNTIME_ROLE_CHECKED');
+
+/**
+ * The runtime role's pool (a TypeORM DataSource, from @nestjs/typeorm, which destroys it on
+ * shutdown), public migrations at boot, TenantDb, and the owner's pool.
+ */
 @Global()
 @Module({
-  providers: [
-    {
-      provide: DataSource,
-      inject: [AppConfig, DATABASE_OPTIONS],
-      useFactory: async (config: AppConfig, options: DatabaseOptions) => {
-        if (config.RUN_MIGRATIONS) {
-          const applied = await runPublicMigrations(config, options.applicationName);
-          if (applied.length > 0) new Logger('Database').log(`applied public migrations: ${applied.join(', ')}`);
-        }
-        const dataSource = await createDataSource(config, options.applicationName, options.tenantEntities).initialize();
-        await checkRuntimeRole(dataSource, config);
-        return dataSource;
-      },
-    },
-    DataSourceCloser,
-    TenantDb,
-    OwnerDb,
-  ],
-  exports: [DataSource, TenantDb, OwnerDb],
+  providers: [{ provide: RUNTIME_ROLE_CHECKED, inject: [DataSource, AppConfig], useFactory: checkRuntimeRole }, TenantDb, OwnerDb],
+  exports: [TenantDb, OwnerDb],
 })
 export class DatabaseModule {
   static forRoot(options: DatabaseOptions): DynamicModule {
-    return { module: DatabaseModule, providers: [{ provide: DATABASE_OPTIONS, useValue: options }] };
+    return {
+      module: DatabaseModule,
+      // TypeOrmModule's own module is global: DataSource (and EntityManager) are injectable everywhere.
+      imports: [TypeOrmModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => runtimePoolOptions(config, options) })],
+      providers: [{ provide: DATABASE_OPTIONS, useValue: options }],
+    };
   }
 }
