@@ -4,7 +4,9 @@
 // DocumentsRepository.list) runs as:
 //   plain        on a DataSource whose connections start with search_path = the tenant
 //   tx-raw       the same, inside BEGIN+set_config / COMMIT sent by hand through runner.query
-//   tenantdb     inside TenantDb.run() (BEGIN+set_config, TypeORM commitTransaction, release)
+//   tenantdb     inside TenantDb.run() (opening armed and sent with the first query, COMMIT awaited)
+//   tenantdb-ro  inside TenantDb.run(..., { readOnly: true }), as the API runs GET handlers
+//                (BEGIN READ ONLY; its COMMIT rides in front of the connection's next query)
 // and prints CPU per operation of this process and of PostgreSQL (CPU time, so the load
 // others put on this shared machine matters less), alternating the variants.
 import 'reflect-metadata';
@@ -67,9 +69,10 @@ export async function runUow() {
         }
       },
       tenantdb: () => tenantDb.run(TENANT, (manager) => list(manager)),
+      'tenantdb-ro': () => tenantDb.run(TENANT, (manager) => list(manager), { readOnly: true }),
     };
     for (const fn of Object.values(variants)) await drive(fn); // warm-up
-    const order = ['plain', 'tx-raw', 'tenantdb', 'tenantdb', 'tx-raw', 'plain', 'plain', 'tx-raw', 'tenantdb'];
+    const order = ['plain', 'tx-raw', 'tenantdb', 'tenantdb-ro', 'tenantdb-ro', 'tenantdb', 'tx-raw', 'plain', 'plain', 'tx-raw', 'tenantdb', 'tenantdb-ro'];
     const acc = Object.fromEntries(Object.keys(variants).map((k) => [k, { ms: 0, nodeUs: 0, pgUs: 0, n: 0 }]));
     for (const name of order) {
       const stop = await cpuMeter(stack, process.pid);
