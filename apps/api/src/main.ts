@@ -17,6 +17,7 @@ import { rewriteTenantPath } from '../../../libs/tenancy/src/index.js';
 import { AppModule } from './app.module.js';
 import { setupOpenApi } from './openapi.js';
 import { genReqId } from './request-id.js';
+import { applySecurityHeaders, registerSecurityHeaders } from './security-headers.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.LOG_LEVEL, 'api');
@@ -37,7 +38,8 @@ const adapter = new FastifyAdapter({
   trustProxy: trustProxyOption(config.TRUST_PROXY),
   return503OnClosing: true,
   // Errors Fastify raises before routing (bad URL encoding, over-long parameters) get our shape too.
-  frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+  frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    applySecurityHeaders(request, reply);
     const body = errorBody(error.statusCode ?? 400, error.statusCode === 414 ? 'URI too long' : 'Malformed request URL', error.code?.toLowerCase());
     void reply.status(body.statusCode).send(body);
   },
@@ -58,6 +60,7 @@ fastify.addHook('onRequest', (request, reply, done) => {
   void reply.header('x-request-id', request.id);
   done();
 });
+await registerSecurityHeaders(app, config);
 // The access log line. onSend runs inside the request's context (onResponse does not), so the
 // logger adds the tenant of the request's scope by itself.
 fastify.addHook('onSend', (request, reply, payload, done) => {

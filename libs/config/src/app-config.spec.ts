@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { fastify } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseTrustProxy, trustProxyOption } from './app-config.js';
+import { ConfigError, loadConfig, parseCorsOrigins, parseTrustProxy, trustProxyOption } from './app-config.js';
 import { PUBLISHED_JWT_SECRETS } from './published-secrets.js';
 
 const STRONG = 'q8Vz3kP0xN7mR2tB5wY9cL4hJ6fD1sGa';
@@ -111,5 +111,46 @@ describe('TRUST_PROXY', () => {
     // A hop count trusts the nearest n hops, whatever their address (Fastify alone would ignore a number).
     expect(await clientIp('1', '10.1.2.3', '203.0.113.7, 198.51.100.9')).toBe('198.51.100.9');
     expect(await clientIp('2', '10.1.2.3', '203.0.113.7, 198.51.100.9')).toBe('203.0.113.7');
+  });
+});
+
+describe('CORS_ORIGINS', () => {
+  it('is empty by default (no CORS at all)', () => {
+    expect(loadConfig(base).CORS_ORIGINS).toEqual([]);
+    expect(loadConfig({ ...base, CORS_ORIGINS: '' }).CORS_ORIGINS).toEqual([]);
+  });
+
+  it.each([
+    ['https://app.example.com', ['https://app.example.com']],
+    [' https://app.example.com/ , http://localhost:5173 ', ['https://app.example.com', 'http://localhost:5173']],
+    // As browsers write Origin: lower case, no default port; duplicates folded.
+    ['HTTPS://App.Example.COM:443,https://app.example.com', ['https://app.example.com']],
+    ['http://[::1]:8080', ['http://[::1]:8080']],
+    ['*', ['*']],
+  ])('%j is %j', (value, expected) => {
+    expect(parseCorsOrigins(value)).toEqual(expected);
+    expect(loadConfig({ ...base, CORS_ORIGINS: value }).CORS_ORIGINS).toEqual(expected);
+  });
+
+  it.each([
+    'app.example.com',
+    'https://app.example.com/path',
+    'https://app.example.com?x=1',
+    'https://app.example.com#x',
+    'https://user:pw@app.example.com',
+    'https://*.example.com',
+    'ftp://files.example.com',
+    'null',
+    '*,https://app.example.com',
+    'https://app.example.com,nope',
+  ])('refuses %j with one line naming it', (value) => {
+    expect(() => loadConfig({ ...base, CORS_ORIGINS: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, CORS_ORIGINS: value })).toThrow(/^invalid configuration: CORS_ORIGINS=".*" \(CORS_ORIGINS must be a comma-separated list of origins/);
+  });
+
+  it('refuses * in production, not elsewhere', () => {
+    expect(prod({ CORS_ORIGINS: '*' })).toThrow(/^invalid configuration: CORS_ORIGINS=\* is not allowed when NODE_ENV=production/);
+    expect(prod({ CORS_ORIGINS: 'https://app.example.com' })().CORS_ORIGINS).toEqual(['https://app.example.com']);
+    expect(loadConfig({ ...base, NODE_ENV: 'development', CORS_ORIGINS: '*' }).CORS_ORIGINS).toEqual(['*']);
   });
 });

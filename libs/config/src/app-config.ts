@@ -109,6 +109,14 @@ export class AppConfig {
   @IsDefined({ message: 'TRUST_PROXY must be true, false, a hop count or a comma-separated list of IP addresses or CIDR ranges' })
   TRUST_PROXY: boolean | number | string[] = false;
 
+  /**
+   * Browser origins allowed to call the API cross-origin: comma-separated exact origins
+   * (`https://app.example.com`), or `*` (refused when NODE_ENV=production). Empty: no CORS.
+   */
+  @Transform(({ value }: { value: unknown }) => parseCorsOrigins(value))
+  @IsDefined({ message: 'CORS_ORIGINS must be a comma-separated list of origins (scheme://host[:port], no path), or * alone' })
+  CORS_ORIGINS: string[] = [];
+
   /** Test-only fault injection, e.g. `provision.sleep_ms=3000` (ignored when NODE_ENV=production). */
   @IsOptional() @IsString()
   FAILPOINTS?: string;
@@ -278,6 +286,7 @@ export function exitOnConfigError(error: unknown): never {
 function refuseUnsafeInProduction(config: AppConfig): void {
   const problems: string[] = [];
   if (config.BENCH_ROUTES) problems.push('BENCH_ROUTES=true is not allowed when NODE_ENV=production');
+  if (config.CORS_ORIGINS.includes('*')) problems.push('CORS_ORIGINS=* is not allowed when NODE_ENV=production; name the origins');
   const weak = config.JWT_SECRET ? weakJwtSecretReason(config.JWT_SECRET) : undefined;
   if (weak) problems.push(`JWT_SECRET is not safe for production: ${weak}; use a random string of 32+ characters (openssl rand -base64 48)`);
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join(', ')}`);
@@ -333,4 +342,28 @@ export function parseTrustProxy(value: unknown): boolean | number | string[] | u
 export function trustProxyOption(value: boolean | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (typeof value !== 'number') return value;
   return (_address, hop) => hop < value;
+}
+
+/**
+ * CORS_ORIGINS as a list of origins as browsers send them in `Origin` (`https://app.example.com`,
+ * lower case, no default port): each entry an http(s) URL with nothing after the host and port,
+ * normalised; or `*` alone. Empty: []. Undefined when an entry is none of these.
+ */
+export function parseCorsOrigins(value: unknown): string[] | undefined {
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return parseCorsOrigins(value.join(','));
+  if (typeof value !== 'string') return undefined;
+  const entries = value.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  if (entries.includes('*')) return entries.length === 1 ? ['*'] : undefined;
+  const origins = entries.map(originOf);
+  return origins.every((o) => o !== undefined) ? [...new Set(origins)] : undefined;
+}
+
+function originOf(entry: string): string | undefined {
+  if (!/^https?:\/\/[^/?#*]+\/?$/i.test(entry)) return undefined;
+  try {
+    const url = new URL(entry);
+    return url.username || url.password ? undefined : url.origin;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,5 @@
 // Typed environment configuration, validated once at boot. Nothing else reads process.env.
-export { AppConfig, ConfigError, exitOnConfigError, loadConfig, loadConfigOrExit, parseTrustProxy, readRuntime, runtimeFile, trustProxyOption } from './app-config.js';
+export { AppConfig, ConfigError, exitOnConfigError, loadConfig, loadConfigOrExit, parseCorsOrigins, parseTrustProxy, readRuntime, runtimeFile, trustProxyOption } from './app-config.js';
 export { PUBLISHED_JWT_SECRETS, weakJwtSecretReason } from './published-secrets.js';
 export type { RuntimeInfo } from './app-config.js';
 export { REGISTRATION_MODES } from './app-config.js';
