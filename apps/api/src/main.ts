@@ -8,8 +8,9 @@ import {
   createValidationPipe,
   depthLimitedJsonParser,
   errorBody,
+  lingeringClientErrorHandler,
   PinoNestLogger,
-  rejectNulCharacters,
+  rejectUnstorableCharacters,
 } from '../../../libs/common/src/index.js';
 import { exitOnConfigError, loadConfigOrExit, trustProxyOption } from '../../../libs/config/src/index.js';
 import { collectControllers, findUndeclaredRoutes } from '../../../libs/rbac/src/index.js';
@@ -37,6 +38,9 @@ const adapter = new FastifyAdapter({
   rewriteUrl: rewriteTenantPath,
   trustProxy: trustProxyOption(config.TRUST_PROXY),
   return503OnClosing: true,
+  // Requests Node's parser refuses (headers over 16 KB, a NUL in a header) get our shape and a
+  // lingering close, so the client reads the answer instead of a reset connection.
+  clientErrorHandler: lingeringClientErrorHandler(),
   // Errors Fastify raises before routing (bad URL encoding, over-long parameters) get our shape too.
   frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     applySecurityHeaders(request, reply);
@@ -55,7 +59,7 @@ app.useGlobalPipes(createValidationPipe());
 app.useGlobalFilters(new AllExceptionsFilter(logger));
 app.enableShutdownHooks();
 
-fastify.addHook('preValidation', rejectNulCharacters);
+fastify.addHook('preValidation', rejectUnstorableCharacters);
 fastify.addHook('onRequest', (request, reply, done) => {
   void reply.header('x-request-id', request.id);
   done();

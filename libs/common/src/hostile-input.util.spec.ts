@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containsNul, jsonNestingExceeds, MAX_JSON_DEPTH } from './hostile-input.util.js';
+import { containsLoneSurrogate, containsNul, jsonNestingExceeds, MAX_JSON_DEPTH } from './hostile-input.util.js';
 
 const exceeds = (text: string, max = MAX_JSON_DEPTH): boolean => jsonNestingExceeds(Buffer.from(text, 'utf8'), max);
 const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
@@ -50,5 +50,18 @@ describe('containsNul', () => {
 
   it('does not walk binary bodies byte by byte', () => {
     expect(containsNul(Buffer.alloc(1024))).toBe(false);
+  });
+});
+
+describe('containsLoneSurrogate', () => {
+  it('finds a high or low surrogate without its pair, in strings, keys and nested values', () => {
+    for (const text of ['\ud800', 'a\ud800b', 'a\udc00', '\udfff\ud800', 'x\ud83d']) expect(containsLoneSurrogate(text), JSON.stringify(text)).toBe(true);
+    expect(containsLoneSurrogate({ 'k\udbff': 1 })).toBe(true);
+    expect(containsLoneSurrogate({ a: [1, { b: ['x', 'y\udc00'] }] })).toBe(true);
+  });
+
+  it('passes well-formed text, astral characters (surrogate pairs) included', () => {
+    expect(containsLoneSurrogate({ a: '😀🏳️‍🌈 \u202e é', b: ['\ud83d\ude00'], 'k😀': 'v' })).toBe(false);
+    for (const v of [undefined, null, 0, '', 'x', [], {}, true]) expect(containsLoneSurrogate(v)).toBe(false);
   });
 });

@@ -17,6 +17,16 @@ export class NulCharacter extends DomainError {
   }
 }
 
+/**
+ * A lone UTF-16 surrogate (`"\ud800"` is valid JSON) is no character at all: UTF-8, and so
+ * PostgreSQL, cannot hold it (it would be stored as U+FFFD), and encodeURI-based validators throw on it.
+ */
+export class LoneSurrogate extends DomainError {
+  constructor() {
+    super('bad_request', 'lone_surrogate', 'The request contains a lone UTF-16 surrogate (\\ud800-\\udfff), which is no character');
+  }
+}
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_ARRAY = 0x5b;
@@ -56,18 +66,18 @@ export function depthLimitedJsonParser(parse: FastifyBodyParser<string>): Fastif
   };
 }
 
-/** Whether a string, or any key or string value within objects and arrays, holds U+0000. Iterative: no depth limit. */
-export function containsNul(value: unknown): boolean {
+/** Whether a string, or any key or string value within objects and arrays, passes `test`. Iterative: no depth limit. */
+function someString(value: unknown, test: (text: string) => boolean): boolean {
   const pending: unknown[] = [value];
   while (pending.length > 0) {
     const v = pending.pop();
     if (typeof v === 'string') {
-      if (v.includes('\u0000')) return true;
+      if (test(v)) return true;
     } else if (Array.isArray(v)) {
       for (const item of v) pending.push(item);
     } else if (typeof v === 'object' && v !== null && !ArrayBuffer.isView(v)) {
       for (const key of Object.keys(v)) {
-        if (key.includes('\u0000')) return true;
+        if (test(key)) return true;
         pending.push((v as Record<string, unknown>)[key]);
       }
     }
@@ -75,8 +85,21 @@ export function containsNul(value: unknown): boolean {
   return false;
 }
 
-/** Fastify `preValidation` hook: a NUL anywhere in the path parameters, query or body is a 400 before any handler runs. */
-export function rejectNulCharacters(request: FastifyRequest, _reply: unknown, done: HookHandlerDoneFunction): void {
-  if (containsNul(request.params) || containsNul(request.query) || containsNul(request.body)) done(new NulCharacter());
+/** Whether a string, or any key or string value within objects and arrays, holds U+0000. */
+export const containsNul = (value: unknown): boolean => someString(value, (text) => text.includes('\u0000'));
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether a string, or any key or string value within objects and arrays, holds a lone surrogate. */
+export const containsLoneSurrogate = (value: unknown): boolean => someString(value, (text) => LONE_SURROGATE.test(text));
+
+/**
+ * Fastify `preValidation` hook: a NUL or a lone surrogate anywhere in the path parameters, query
+ * or body is a 400 before any handler runs.
+ */
+export function rejectUnstorableCharacters(request: FastifyRequest, _reply: unknown, done: HookHandlerDoneFunction): void {
+  const input = [request.params, request.query, request.body];
+  if (input.some(containsNul)) done(new NulCharacter());
+  else if (input.some(containsLoneSurrogate)) done(new LoneSurrogate());
   else done();
 }

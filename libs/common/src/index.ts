@@ -4,9 +4,20 @@ export { Conflict, DomainError, Forbidden, NotFound, RateLimited, STATUS_BY_KIND
 export type { ErrorKind } from './domain-error.js';
 export { AllExceptionsFilter, toErrorBody } from './all-exceptions.filter.js';
 export { errorBody } from './error-body.js';
+export { CLIENT_ERROR_LINGER_MS, lingeringClientErrorHandler } from './client-error.util.js';
 export { createValidationPipe, INT4_MAX, INT4_MIN, IsSafeInt, Optional } from './validation.pipe.js';
 export type { ErrorBody } from './error-body.js';
 export { MAX_PAGE_SIZE, PageQueryDto } from './pagination.dto.js';
 export { isPlainObject, jsonMergePatch } from './json-merge-patch.util.js';
 export { createLogger, CTX_SCOPE, PinoNestLogger } from './logger.js';
-export { containsNul, depthLimitedJsonParser, JsonTooDeep, jsonNestingExceeds, MAX_JSON_DEPTH, NulCharacter, rejectNulCharacters } from './hostile-input.util.js';
+export {
+  containsLoneSurrogate,
+  containsNul,
+  depthLimitedJsonParser,
+  JsonTooDeep,
+  jsonNestingExceeds,
+  LoneSurrogate,
+  MAX_JSON_DEPTH,
+  NulCharacter,
+  rejectUnstorableCharacters,
+} from './hostile-input.util.js';
