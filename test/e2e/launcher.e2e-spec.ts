@@ -1,83 +1,24 @@
 // `npm start` (apps/start): the whole platform from one command on the embedded default, a
 // clean stop on SIGTERM, the same data on the next start, and one-line errors (API.md "Running");
 // killed outright, it leaves nothing running, and a stale postmaster.pid never costs data.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { client, registerUser, waitForStatus, createTenant } from '../support/http.js';
+import { alive, cleanUpLaunchers, clusterDirOf, launch, newDataDir, postmasterPid, running, until, upAndRunning, type Runtime } from '../support/launcher.js';
 
-const entry = join(process.cwd(), 'dist', 'apps', 'start', 'src', 'main.js');
-const dirs: string[] = [];
+afterAll(cleanUpLaunchers);
 
-const launched: ChildProcessWithoutNullStreams[] = [];
-
-afterAll(async () => {
-  // A launcher left running by a failed wait: its watchdog stops the rest.
-  for (const child of launched) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
-
-function launch(dataDir: string, env: Record<string, string> = {}): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [entry], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-  });
-  launched.push(child);
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
-
-async function until(what: string, check: () => boolean, timeoutMs: number, output: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output:\n${output().slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** Running, not a zombie (an orphan nobody reaped yet has exited all the same). */
-const running = (pid: number): boolean => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return false;
-  }
-};
-
-const clusterDirOf = (output: string): string => /embedded PostgreSQL is up \(data in (.+)\)/.exec(output)![1]!;
-const postmasterPid = (clusterDir: string): number => Number(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-
-async function upAndRunning(dataDir: string): Promise<{ run: ReturnType<typeof launch>; runtime: Record<string, string | number> }> {
-  const run = launch(dataDir);
-  await until('the up line', () => run.output().includes('Tenantry is up'), 90_000, run.output);
-  return { run, runtime: JSON.parse(readFileSync(join(dataDir, 'runtime.json'), 'utf8')) as Record<string, string | number> };
-}
-
-async function canLogIn(runtime: Record<string, string | number>, user: { email: string; password: string }): Promise<void> {
+async function canLogIn(runtime: Runtime, user: { email: string; password: string }): Promise<void> {
   const login = await client(String(runtime.api_url))('POST', '/api/v1/auth/login', { body: { email: user.email, password: user.password } });
   expect(login.status).toBe(200);
 }
 
 describe('npm start (the launcher)', () => {
   it('serves the platform, stops everything on SIGTERM, and finds its data again on the next start', { timeout: 120_000 }, async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'tenantry-start-'));
-    dirs.push(dataDir);
+    const dataDir = await newDataDir();
     const first = launch(dataDir);
     await until('the up line', () => first.output().includes('Tenantry is up'), 90_000, first.output);
     expect(first.output()).toMatch(/docs http:\/\/127\.0\.0\.1:\d+\/docs/);
@@ -113,8 +54,7 @@ describe('npm start (the launcher)', () => {
   });
 
   it('a bad value, a taken port or a missing redis-server: one line on stderr and exit 1', { timeout: 60_000 }, async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'tenantry-start-'));
-    dirs.push(dataDir);
+    const dataDir = await newDataDir();
     const bad = launch(dataDir, { PORT: 'abc' });
     expect(await bad.exited).toBe(1);
     expect(bad.output().trim().split('\n')).toHaveLength(1);
@@ -138,8 +78,7 @@ describe('npm start (the launcher)', () => {
   });
 
   it('killed with SIGKILL: the API, worker, redis-server and PostgreSQL stop by themselves; the next start has the data', { timeout: 150_000 }, async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'tenantry-start-'));
-    dirs.push(dataDir);
+    const dataDir = await newDataDir();
     const first = await upAndRunning(dataDir);
     const user = await registerUser(client(String(first.runtime.api_url)));
     const pids = {
@@ -172,8 +111,7 @@ describe('npm start (the launcher)', () => {
   });
 
   it('a postmaster.pid naming a live unrelated process: that process is left alone and the cluster starts with its data', { timeout: 150_000 }, async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'tenantry-start-'));
-    dirs.push(dataDir);
+    const dataDir = await newDataDir();
     const first = await upAndRunning(dataDir);
     const user = await registerUser(client(String(first.runtime.api_url)));
     const clusterDir = clusterDirOf(first.run.output());

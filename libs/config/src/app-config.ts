@@ -124,6 +124,10 @@ export class AppConfig {
   @Transform(toBool) @IsBoolean()
   RUN_MIGRATIONS = true;
 
+  /** `npm start`: restarts of a dead embedded PostgreSQL or redis-server allowed within 60 s before it stops everything (0: stop at once). */
+  @Type(() => Number) @IsInt() @Min(0) @Max(100)
+  LAUNCHER_MAX_RESTARTS = 5;
+
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   BOOTSTRAP_ADMIN_EMAIL?: string;
 

@@ -29,6 +29,8 @@ export interface RunningPostgres {
   /** Where the cluster lives: DATA_DIR/postgres, or /var/lib/tenantry/<id>/postgres when root's DATA_DIR is closed to the postgres user. */
   clusterDir: string;
   pid: number | undefined;
+  /** Settles when the server exits, whoever stopped it (the launcher restarts it if nobody asked). */
+  exited: Promise<ExitStatus>;
   stop(): Promise<void>;
 }
 
@@ -167,6 +169,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     env: { ...process.env, LC_MESSAGES: 'C' },
   });
   if (child.pid) options.onSpawn?.(child.pid);
+  const exited = exitOf(child);
   await waitForOutput(child, [child.stderr], 'database system is ready to accept connections', 'PostgreSQL', options.log);
   child.stderr?.on('data', (chunk: Buffer) => options.log?.(chunk.toString('utf8').trimEnd()));
   child.unref();
@@ -178,6 +181,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     port,
     clusterDir,
     pid: child.pid,
+    exited,
     stop: () => stopChild(child, 'SIGINT', 15_000),
   };
 }
@@ -230,6 +234,18 @@ async function stopStalePostmaster(clusterDir: string): Promise<void> {
     if (!isRunning(pid)) return;
   }
   throw new StackError(`a PostgreSQL server (pid ${pid}) still runs on ${clusterDir} and did not stop`);
+}
+
+/** How a process ended: its exit code, or the signal that ended it. */
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Settles when the child exits (at once if it already has). */
+export function exitOf(child: ChildProcess): Promise<ExitStatus> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
 /** Signals a child and waits for it to exit; SIGKILL after the timeout. */

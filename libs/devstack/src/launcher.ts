@@ -2,6 +2,8 @@
 // applies public migrations, then runs the API and the worker as child processes, as
 // production runs them. Ctrl-C / SIGTERM stops the API and worker, then Redis and PostgreSQL;
 // if the launcher dies without that (SIGKILL, a crash), its watchdog stops them in that order.
+// While it runs, a PostgreSQL or redis-server that dies is restarted on the same data and port
+// (supervisor.ts); when that fails, everything is stopped with one line and exit code 1.
 import 'reflect-metadata'; // the config and database libs use decorator metadata
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,12 +18,16 @@ import { startEmbeddedPostgres, stopChild } from './embedded-postgres.js';
 import { portAvailable } from './free-port.js';
 import { commandLine, isRunning } from './proc.js';
 import { hasRedisServer, startRedisServer } from './redis-server.js';
+import { Supervisor, type Server } from './supervisor.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 
 type LauncherRuntime = RuntimeInfo & { redis_pid?: number; api_pid?: number; worker_pid?: number; watchdog_pid?: number };
 
 /** Watchdog stages: the API and worker stop before Redis, Redis before PostgreSQL (the order of a clean stop). */
 const STAGE = { apps: 0, redis: 1, postgres: 2 } as const;
+
+/** The window LAUNCHER_MAX_RESTARTS counts restarts of one server in. */
+const RESTART_WINDOW_MS = 60_000;
 
 const say = (line: string): void => void process.stdout.write(`[tenantry] ${line}\n`);
 const fail = (line: string): never => {
@@ -32,6 +38,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function alive(pid: number | undefined, name: string): boolean {
   return !!pid && isRunning(pid) && (commandLine(pid) ?? []).join(' ').includes(name);
+}
+
+async function writeRuntime(dataDir: string, runtime: LauncherRuntime): Promise<void> {
+  await writeFile(runtimeFile(dataDir), JSON.stringify(runtime, null, 2), { mode: 0o600 });
 }
 
 async function loadSecrets(dataDir: string): Promise<{ jwt_secret: string; master_key: string }> {
@@ -51,6 +61,10 @@ interface Launch {
   stoppers: Array<() => Promise<void>>;
   children: ChildProcess[];
   onAppExit: (name: AppName) => (code: number | null, signal: NodeJS.Signals | null) => void;
+  /** Watches a started server and restarts it when it dies; its stop joins the stoppers. */
+  supervise: <S extends Server>(first: S, name: string, restart: () => Promise<S>, onRestart?: (server: S) => void) => void;
+  /** runtime.json's content once written (a restarted redis-server's pid is recorded there). */
+  runtime?: LauncherRuntime;
   secrets?: { jwt_secret: string; master_key: string };
   databaseUrl?: string;
   databaseOwnerUrl?: string;
@@ -107,13 +121,16 @@ async function embeddedPostgres(launch: Launch): Promise<void> {
   launch.databaseOwnerUrl = process.env.DATABASE_OWNER_URL;
   if (launch.databaseUrl) return;
   say('starting embedded PostgreSQL');
-  const pg = await startEmbeddedPostgres({
-    dataDir: launch.dataDir,
-    database: 'tenantry',
-    log: process.env.TENANTRY_PG_LOG ? (l) => say(l) : undefined,
-    onSpawn: (pid) => launch.watchdog.watch({ pid, signal: 'SIGINT', stage: STAGE.postgres, timeoutMs: 15_000 }),
-  });
-  launch.stoppers.push(pg.stop);
+  const start = (port?: number) =>
+    startEmbeddedPostgres({
+      dataDir: launch.dataDir,
+      database: 'tenantry',
+      port,
+      log: process.env.TENANTRY_PG_LOG ? (l) => say(l) : undefined,
+      onSpawn: (pid) => launch.watchdog.watch({ pid, signal: 'SIGINT', stage: STAGE.postgres, timeoutMs: 15_000 }),
+    });
+  const pg = await start();
+  launch.supervise(pg, 'postgres', () => start(pg.port));
   say(`embedded PostgreSQL is up (data in ${pg.clusterDir})`);
   // The owner and runtime roles (README, "Security and isolation"), from the superuser's URL.
   const roles = await ensureDatabaseRoles(pg.url);
@@ -124,10 +141,17 @@ async function embeddedPostgres(launch: Launch): Promise<void> {
 async function redis(launch: Launch): Promise<void> {
   launch.redisUrl = process.env.REDIS_URL;
   if (launch.redisUrl) return;
-  const server = await startRedisServer(launch.dataDir, {
-    onSpawn: (pid) => launch.watchdog.watch({ pid, signal: 'SIGTERM', stage: STAGE.redis, timeoutMs: 10_000 }),
+  const start = (port?: number) =>
+    startRedisServer(launch.dataDir, {
+      port,
+      onSpawn: (pid) => launch.watchdog.watch({ pid, signal: 'SIGTERM', stage: STAGE.redis, timeoutMs: 10_000 }),
+    });
+  const server = await start();
+  launch.supervise(server, 'redis-server', () => start(server.port), (restarted) => {
+    launch.redisPid = restarted.pid;
+    // The next `npm start` stops a redis-server left behind by the pid recorded there.
+    if (launch.runtime) void writeRuntime(launch.dataDir, { ...launch.runtime, redis_pid: restarted.pid });
   });
-  launch.stoppers.push(server.stop);
   launch.redisUrl = server.url;
   launch.redisPid = server.pid;
   say(`started redis-server on ${server.url}`);
@@ -169,7 +193,8 @@ async function apps(launch: Launch): Promise<void> {
     worker_pid: worker.child.pid,
     watchdog_pid: launch.watchdog.pid,
   };
-  await writeFile(runtimeFile(launch.dataDir), JSON.stringify(runtime, null, 2), { mode: 0o600 });
+  launch.runtime = runtime;
+  await writeRuntime(launch.dataDir, runtime);
   say(`Tenantry is up: API ${apiUrl}  docs ${apiUrl}/docs  (Ctrl-C stops it)`);
 }
 
@@ -183,16 +208,24 @@ export async function runLauncher(): Promise<void> {
   const { config, dataDir } = await preflight();
   const children: ChildProcess[] = [];
   const stoppers: Array<() => Promise<void>> = [];
+  const supervisors: Array<Pick<Supervisor<Server>, 'halt'>> = [];
   let stopping = false;
   const shutdown = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    for (const supervisor of supervisors) supervisor.halt();
     say('stopping...');
     await Promise.all(children.map((c) => stopChild(c, 'SIGTERM', 15_000)));
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
     await rm(runtimeFile(dataDir), { force: true });
     say('stopped');
     process.exit(code);
+  };
+  /** Something the platform needs is gone for good: one line, then everything stops (exit 1). */
+  const giveUp = (line: string): void => {
+    if (stopping) return;
+    process.stderr.write(`error: ${line}\n`);
+    void shutdown(1);
   };
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
@@ -204,10 +237,20 @@ export async function runLauncher(): Promise<void> {
       watchdog: await startWatchdog(runtimeFile(dataDir)),
       stoppers,
       children,
-      onAppExit: (name) => (code, signal) => {
-        if (stopping) return;
-        process.stderr.write(`error: the ${name} process exited unexpectedly (${signal ?? `code ${code}`}); stopping\n`);
-        void shutdown(1);
+      onAppExit: (name) => (code, signal) => giveUp(`the ${name} process exited unexpectedly (${signal ?? `code ${code}`}); stopping`),
+      supervise: (first, name, restart, onRestart) => {
+        const supervisor = new Supervisor(first, {
+          name,
+          restart,
+          onRestart,
+          maxRestarts: config.LAUNCHER_MAX_RESTARTS,
+          windowMs: RESTART_WINDOW_MS,
+          backoffMs: (attempt) => Math.min(500 * 2 ** (attempt - 1), 8_000),
+          say,
+          giveUp,
+        });
+        supervisors.push(supervisor);
+        stoppers.push(() => supervisor.stop());
       },
     };
     for (const step of steps) await step(launch);

@@ -1,14 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stopChild } from './embedded-postgres.js';
+import { exitOf, stopChild, type ExitStatus } from './embedded-postgres.js';
 import { freePort } from './free-port.js';
 import { StackError } from './stack-error.js';
 import { waitForOutput } from './wait-for-output.js';
 
 export interface RunningRedis {
   url: string;
+  port: number;
   pid: number | undefined;
+  /** Settles when the server exits, whoever stopped it. */
+  exited: Promise<ExitStatus>;
   stop(): Promise<void>;
 }
 
@@ -19,15 +22,19 @@ export function hasRedisServer(): boolean {
 
 /**
  * A redis-server child on a free loopback port, with its append-only file in
- * `dataDir/redis` (persistent: false for throwaway test servers).
+ * `dataDir/redis` (persistent: false for throwaway test servers). `port` restarts a server where
+ * its clients look for it.
  */
-export async function startRedisServer(dataDir: string, options: { persistent?: boolean; log?: (line: string) => void; onSpawn?: (pid: number) => void } = {}): Promise<RunningRedis> {
+export async function startRedisServer(
+  dataDir: string,
+  options: { persistent?: boolean; port?: number; log?: (line: string) => void; onSpawn?: (pid: number) => void } = {},
+): Promise<RunningRedis> {
   if (!hasRedisServer()) {
     throw new StackError('redis-server was not found on PATH: install it (e.g. `apt-get install redis-server`) or set REDIS_URL');
   }
   const dir = join(dataDir, 'redis');
   await mkdir(dir, { recursive: true });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const persistent = options.persistent ?? true;
   const args = [
     '--port', String(port),
@@ -41,9 +48,10 @@ export async function startRedisServer(dataDir: string, options: { persistent?: 
   ];
   const child = spawn('redis-server', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid) options.onSpawn?.(child.pid);
+  const exited = exitOf(child);
   await waitForOutput(child, [child.stdout, child.stderr], 'Ready to accept connections', 'redis-server');
   child.stdout.resume();
   child.stderr.resume();
   child.unref();
-  return { url: `redis://127.0.0.1:${port}`, pid: child.pid, stop: () => stopChild(child, 'SIGTERM', 10_000) };
+  return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid, exited, stop: () => stopChild(child, 'SIGTERM', 10_000) };
 }
