@@ -18,16 +18,19 @@ export function hasRedisServer(): boolean {
 }
 
 /**
- * A redis-server child on a free loopback port, with its append-only file in
- * `dataDir/redis` (persistent: false for throwaway test servers).
+ * A redis-server child on a loopback port (a free one unless `port` is given), with its
+ * append-only file in `dataDir/redis` (persistent: false for throwaway test servers).
  */
-export async function startRedisServer(dataDir: string, options: { persistent?: boolean; log?: (line: string) => void; onSpawn?: (pid: number) => void } = {}): Promise<RunningRedis> {
+export async function startRedisServer(
+  dataDir: string,
+  options: { persistent?: boolean; port?: number; log?: (line: string) => void; onSpawn?: (pid: number) => void } = {},
+): Promise<RunningRedis> {
   if (!hasRedisServer()) {
     throw new StackError('redis-server was not found on PATH: install it (e.g. `apt-get install redis-server`) or set REDIS_URL');
   }
   const dir = join(dataDir, 'redis');
   await mkdir(dir, { recursive: true });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const persistent = options.persistent ?? true;
   const args = [
     '--port', String(port),
