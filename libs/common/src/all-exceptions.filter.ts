@@ -2,7 +2,8 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { QueryFailedError } from 'typeorm';
-import { DomainError, STATUS_BY_KIND } from './domain-error.js';
+import { isDependencyFailure } from './dependency-failure.js';
+import { DependencyUnavailable, DomainError, STATUS_BY_KIND } from './domain-error.js';
 import { errorBody, type ErrorBody } from './error-body.js';
 
 /** Fastify's own errors (body parsing, limits) that are the caller's fault, by code. */
@@ -25,8 +26,19 @@ export function isInvalidInputSqlState(code: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('22') || code === '54001');
 }
 
+/**
+ * A PostgreSQL or Redis that cannot be reached (isDependencyFailure) becomes 503
+ * `dependency_unavailable` with a Retry-After, logged at warn; anything else is returned as is.
+ */
+export function asDependencyUnavailable(exception: unknown, logger: Logger): unknown {
+  if (exception instanceof DomainError || exception instanceof HttpException || !isDependencyFailure(exception)) return exception;
+  logger.warn({ err: exception }, 'dependency unavailable');
+  return new DependencyUnavailable();
+}
+
 /** Maps anything thrown to the one error shape. Never a stack trace; 5xx only for our own faults. */
-export function toErrorBody(exception: unknown, logger: Logger): ErrorBody {
+export function toErrorBody(thrown: unknown, logger: Logger): ErrorBody {
+  const exception = asDependencyUnavailable(thrown, logger);
   if (exception instanceof DomainError) {
     return errorBody(STATUS_BY_KIND[exception.kind], exception.message, exception.code, exception.details);
   }
@@ -60,8 +72,9 @@ export function toErrorBody(exception: unknown, logger: Logger): ErrorBody {
 export class AllExceptionsFilter implements ExceptionFilter {
   constructor(private readonly logger: Logger) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const exception = asDependencyUnavailable(thrown, this.logger);
     const body = toErrorBody(exception, this.logger);
     if (reply.sent) return;
     if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined) void reply.header('retry-after', String(exception.retryAfterSeconds));

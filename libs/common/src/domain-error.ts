@@ -80,3 +80,17 @@ export class RateLimited extends DomainError {
     this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }
+
+/**
+ * 503: a server we depend on (PostgreSQL, Redis) cannot be reached right now; nothing was
+ * decided about the request, so the caller may simply send it again after `retryAfterSeconds`.
+ */
+export class DependencyUnavailable extends DomainError {
+  constructor(retryAfterSeconds = DEPENDENCY_RETRY_AFTER_S) {
+    super('unavailable', 'dependency_unavailable', 'A service this request needs is unavailable right now: try again shortly');
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The Retry-After of a dependency outage: a restart of PostgreSQL or Redis takes seconds. */
+export const DEPENDENCY_RETRY_AFTER_S = 5;

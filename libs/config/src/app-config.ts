@@ -61,6 +61,14 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(0)
   DB_IDLE_IN_TX_TIMEOUT_MS = 60_000;
 
+  /** How long a request may wait to open a PostgreSQL connection (pg's connectionTimeoutMillis) before it fails with 503. */
+  @Type(() => Number) @IsInt() @Min(100) @Max(60_000)
+  DB_CONNECT_TIMEOUT_MS = 3000;
+
+  /** How long a command on the API's general Redis connection (throttles, caches) may take before it fails with 503. */
+  @Type(() => Number) @IsInt() @Min(100) @Max(60_000)
+  REDIS_COMMAND_TIMEOUT_MS = 1000;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 

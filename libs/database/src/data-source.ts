@@ -37,7 +37,7 @@ export function createDataSource(
       application_name: applicationName,
       statement_timeout: config.DB_STATEMENT_TIMEOUT_MS || undefined,
       idle_in_transaction_session_timeout: config.DB_IDLE_IN_TX_TIMEOUT_MS || undefined,
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
     },
   });
 }

@@ -16,7 +16,9 @@ export async function subscribeToChanges<T>(
   handlers: { changed(event: T): void; reset(): void },
   logger: Logger,
 ): Promise<ChangeSubscription> {
-  const subscriber = redis.duplicate();
+  // No request waits on this connection, so none of the general connection's command timeout:
+  // a slow start must not fail the SUBSCRIBE at boot.
+  const subscriber = redis.duplicate({ commandTimeout: undefined });
   subscriber.on('message', (_channel: string, message: string) => {
     try {
       handlers.changed(JSON.parse(message) as T);
