@@ -95,13 +95,22 @@ export class TenantsService {
     });
     if (row === 'slug_taken') throw new SlugTaken(dto.slug);
     if (row === 'tenant_limit_reached') throw new TenantLimitReached(this.config.MAX_TENANTS_PER_USER);
-    // Caches may hold a negative entry for this slug: drop it everywhere.
-    await this.events.changed({ id: row.id, slug: row.slug });
+    // The tenant is committed: from here on, a Redis outage must not turn its creation into an
+    // error (a retry would then meet 409 slug_taken). Both steps are best effort:
+    // - the announcement drops negative cache entries for this slug in other processes; when it
+    //   cannot be published, Redis is down for them too, and every process clears its caches
+    //   when its subscription reconnects;
+    // - the enqueue gives up waiting after REDIS_COMMAND_TIMEOUT_MS but still lands when Redis is
+    //   back (the job id is the tenant's), and the worker's reconcile loop catches anything else.
+    try {
+      await this.events.changed({ id: row.id, slug: row.slug });
+    } catch (error) {
+      this.logger.warn(`tenant ${row.slug}: could not announce the new tenant now (${String(error)}); caches clear when Redis is back`);
+    }
     try {
       await this.jobs.provision(row.id);
     } catch (error) {
-      // The tenant is committed; the worker's reconcile loop enqueues it within a minute.
-      this.logger.warn(`tenant ${row.slug}: could not enqueue provisioning now (${String(error)}); reconcile will`);
+      this.logger.warn(`tenant ${row.slug}: could not enqueue provisioning now (${String(error)}); it lands when Redis is back, or reconcile does it`);
     }
     return toTenantDto(row);
   }
