@@ -1,6 +1,4 @@
-import type { MemberRole } from '../../database/src/index.js';
-
-/** The permission catalogue: the one place a permission name is spelled. */
+/** The permission catalogue: the one place a permission name is spelled (`resource:action`). */
 export const P = {
   TenantsRead: 'tenants:read',
   TenantsWrite: 'tenants:write',
@@ -14,6 +12,7 @@ export const P = {
   AuditRead: 'audit:read',
   UsageRead: 'usage:read',
   BillingRead: 'billing:read',
+  BillingWrite: 'billing:write',
   CorpusRead: 'corpus:read',
   CorpusWrite: 'corpus:write',
   ConversationsRead: 'conversations:read',
@@ -24,17 +23,7 @@ export const P = {
 export type Permission = (typeof P)[keyof typeof P];
 export const ALL_PERMISSIONS: readonly Permission[] = Object.values(P);
 
-const READS: Permission[] = [P.TenantsRead, P.CorpusRead, P.ConversationsRead, P.FineTuneRead];
-
-/** What each tenant role may do in its tenant. The owner may do everything. */
-export const ROLE_PERMISSIONS: Record<MemberRole, ReadonlySet<Permission>> = {
-  owner: new Set(ALL_PERMISSIONS),
-  admin: new Set(ALL_PERMISSIONS.filter((p) => p !== P.TenantsDelete && p !== P.TenantsTransfer)),
-  member: new Set([...READS, P.CorpusWrite, P.ConversationsWrite, P.FineTuneWrite, P.MembersRead]),
-  viewer: new Set(READS),
-};
-
-export function roleAllows(role: MemberRole, required: readonly Permission[]): boolean {
-  const granted = ROLE_PERMISSIONS[role];
-  return required.every((p) => granted.has(p));
-}
+type Split<T> = T extends `${infer S}:${infer A}` ? [A, S] : never;
+/** A permission's resource (the CASL subject) and action. */
+export type Resource = Split<Permission>[1];
+export type Action = Split<Permission>[0];

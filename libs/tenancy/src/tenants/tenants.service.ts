@@ -5,7 +5,7 @@ import { AlreadyProvisioned, CannotCreateChild, LimitAbovePlan, OperatorSuspensi
 import { type Suspender, type TenantPlan, tenantSchemaName } from '../../../database/src/index.js';
 import type { AuthUser } from '../../../identity/src/index.js';
 import { TenantJobsProducer } from '../../../jobs/src/index.js';
-import { type AccessContext, roleAllows, P } from '../../../rbac/src/index.js';
+import { type AccessContext, roleGrants, P } from '../../../rbac/src/index.js';
 import { effectiveLimit, LIMIT_COLUMNS, limitChanges, type LimitChange, needsAuthority, PLAN_CEILINGS } from './plans.js';
 import { slugProblem } from './slug.util.js';
 import type { CreateTenantDto, ListTenantsQueryDto, TenantDto, TenantListDto, UpdateTenantDto } from './tenant.dto.js';
@@ -118,7 +118,7 @@ export class TenantsService {
   private async assertCanCreateChild(parent: TenantRow, caller: AuthUser): Promise<void> {
     if (caller.isPlatformAdmin) return;
     const [self, ...ancestors] = await this.repo.lineage(parent.id, caller.id);
-    if (self?.caller_role && roleAllows(self.caller_role, [P.TenantsCreateChild])) return;
+    if (self?.caller_role && roleGrants(self.caller_role, [P.TenantsCreateChild])) return;
     if (ancestors.some(administers)) return;
     throw new CannotCreateChild(parent);
   }
