@@ -10,5 +10,6 @@ export type { Action, Permission, Resource } from './permissions.js';
 export { abilityFor, grantsAll, ROLE_ABILITIES, roleGrants } from './abilities.js';
 export type { TenantAbility } from './abilities.js';
 export { PermissionsGuard } from './permissions.guard.js';
-export { collectControllers, findUndeclaredRoutes } from './route-audit.util.js';
+export { collectControllers, findUndeclaredRoutes, listRoutes } from './route-audit.util.js';
+export type { DeclaredRoute } from './route-audit.util.js';
 export { MissingPermission } from './rbac.errors.js';

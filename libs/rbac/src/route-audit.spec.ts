@@ -3,7 +3,7 @@ import { Controller, Get, Module, Post } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { Authenticated, Public, RequirePermissions } from './access.decorators.js';
 import { P } from './permissions.js';
-import { collectControllers, findUndeclaredRoutes } from './route-audit.util.js';
+import { collectControllers, findUndeclaredRoutes, listRoutes } from './route-audit.util.js';
 
 @Controller('fake')
 class FakeController {
@@ -59,5 +59,18 @@ describe('route audit', () => {
     expect(controllers).toHaveLength(2);
     expect(new Set(controllers)).toEqual(new Set([FakeController, ClassLevelController]));
     expect(findUndeclaredRoutes(controllers)).toEqual(['FakeController.forgotten (forgotten)']);
+  });
+
+  it('lists every route with method, full path and the rule the guards read (handler over class)', () => {
+    const routes = listRoutes(collectControllers(FakeRootModule));
+    expect(routes.map(({ name, method, path, level, permissions, tenantScoped }) => ({ name, method, path, level, permissions, tenantScoped }))).toEqual(
+      expect.arrayContaining([
+        { name: 'FakeController.open', method: 'GET', path: '/fake/open', level: 'public', permissions: [], tenantScoped: false },
+        { name: 'FakeController.forgotten', method: 'GET', path: '/fake/forgotten', level: undefined, permissions: [], tenantScoped: false },
+        { name: 'ClassLevelController.list', method: 'GET', path: '/class-level', level: 'authenticated', permissions: [], tenantScoped: false },
+        { name: 'ClassLevelController.create', method: 'POST', path: '/class-level', level: 'permissions', permissions: [P.CorpusWrite], tenantScoped: false },
+      ]),
+    );
+    expect(routes).toHaveLength(4);
   });
 });

@@ -1,5 +1,7 @@
+import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, MODULE_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ACCESS_KEY } from './access.decorators.js';
+import { declaredRule, type RouteRule } from './route-rules.js';
 
 type Ctor = abstract new (...args: never[]) => unknown;
 
@@ -22,25 +24,61 @@ export function collectControllers(root: unknown): Ctor[] {
   return [...controllers];
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Nest's handlers
+type Handler = Function;
+
+/** Each route handler of the controllers (methods carrying Nest's route metadata). */
+function* routeHandlers(controllers: Ctor[]): Generator<{ controller: Ctor; name: string; handler: Handler }> {
+  for (const controller of controllers) {
+    const proto = controller.prototype as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const handler = proto[name];
+      if (name === 'constructor' || typeof handler !== 'function') continue;
+      if (Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue; // not a route
+      yield { controller, name, handler };
+    }
+  }
+}
+
+/** One route of a controller, with the rule its decorators declare. */
+export interface DeclaredRoute extends RouteRule {
+  /** `Controller.handler`. */
+  name: string;
+  method: string;
+  /** Nest's path syntax (`/api/tenants/:tenant`); one entry per path when a decorator lists several. */
+  path: string;
+}
+
+const joinPath = (...parts: string[]): string => `/${parts.flatMap((p) => p.split('/')).filter(Boolean).join('/')}`;
+const paths = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : [typeof value === 'string' ? value : '']);
+
+/** Every route of the controllers, with method, full path and declared rule: what the guards will read. */
+export function listRoutes(controllers: Ctor[]): DeclaredRoute[] {
+  const routes: DeclaredRoute[] = [];
+  for (const { controller, name, handler } of routeHandlers(controllers)) {
+    const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+    const rule = declaredRule(handler, controller);
+    for (const base of paths(Reflect.getMetadata(PATH_METADATA, controller))) {
+      for (const sub of paths(Reflect.getMetadata(PATH_METADATA, handler))) {
+        routes.push({ name: `${controller.name}.${name}`, method, path: joinPath(base, sub), ...rule });
+      }
+    }
+  }
+  return routes;
+}
+
 /**
  * Routes that declare neither @Public(), @Authenticated() nor @RequirePermissions(...)
  * (on the handler or its controller). The API refuses to start while any exist.
  */
 export function findUndeclaredRoutes(controllers: Ctor[]): string[] {
   const undeclared: string[] = [];
-  for (const controller of controllers) {
+  for (const { controller, name, handler } of routeHandlers(controllers)) {
     const classLevel = Reflect.getMetadata(ACCESS_KEY, controller) as string | undefined;
-    const proto = controller.prototype as Record<string, unknown>;
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      if (name === 'constructor') continue;
-      const handler = proto[name];
-      if (typeof handler !== 'function') continue;
-      if (Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue; // not a route
-      const level = (Reflect.getMetadata(ACCESS_KEY, handler) as string | undefined) ?? classLevel;
-      if (!level) {
-        const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
-        undeclared.push(`${controller.name}.${name} (${path ?? ''})`);
-      }
+    const level = (Reflect.getMetadata(ACCESS_KEY, handler) as string | undefined) ?? classLevel;
+    if (!level) {
+      const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+      undeclared.push(`${controller.name}.${name} (${path ?? ''})`);
     }
   }
   return undeclared;

@@ -26,13 +26,17 @@ export function routeRule(context: ExecutionContext): RouteRule {
   const handler = context.getHandler();
   let rule = rules.get(handler);
   if (!rule) {
-    const cls = context.getClass();
-    rule = {
-      level: declared<AccessLevel>(ACCESS_KEY, handler, cls),
-      permissions: declared<Permission[]>(PERMISSIONS_KEY, handler, cls) ?? [],
-      tenantScoped: declared<boolean>(TENANT_SCOPED_KEY, handler, cls) === true,
-    };
+    rule = declaredRule(handler, context.getClass());
     rules.set(handler, rule);
   }
   return rule;
+}
+
+/** The rule a handler of a controller class declares (handler over class). */
+export function declaredRule(handler: Target, cls: Target): RouteRule {
+  return {
+    level: declared<AccessLevel>(ACCESS_KEY, handler, cls),
+    permissions: declared<Permission[]>(PERMISSIONS_KEY, handler, cls) ?? [],
+    tenantScoped: declared<boolean>(TENANT_SCOPED_KEY, handler, cls) === true,
+  };
 }
