@@ -1,8 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { IncomingMessage } from 'node:http';
 import { ClsModule } from 'nestjs-cls';
+import { AuditContextInterceptor, AuditModule } from '../../../libs/audit/src/index.js';
 import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
 import { CORPUS_ENTITIES, CorpusModule } from '../../../libs/corpus/src/index.js';
 import { DatabaseModule } from '../../../libs/database/src/index.js';
@@ -35,6 +36,7 @@ export class AppModule {
         }),
         DatabaseModule.forRoot({ applicationName: 'tenantry-api', tenantEntities: [...CORPUS_ENTITIES] }),
         RedisModule,
+        AuditModule.forRoot(),
         HealthModule,
         IdentityModule,
         TenancyModule,
@@ -45,6 +47,8 @@ export class AppModule {
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: TenantAccessGuard },
         { provide: APP_GUARD, useClass: PermissionsGuard },
+        // After the guards: the caller and IP every audit entry of the request records.
+        { provide: APP_INTERCEPTOR, useClass: AuditContextInterceptor },
       ],
     };
   }

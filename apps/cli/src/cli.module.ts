@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ClsModule } from 'nestjs-cls';
+import { AuditModule, CLI_ACTOR } from '../../../libs/audit/src/index.js';
 import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
 import { CORPUS_ENTITIES } from '../../../libs/corpus/src/index.js';
 import { DatabaseModule } from '../../../libs/database/src/index.js';
@@ -23,6 +24,7 @@ export class CliModule {
         ClsModule.forRoot({ global: true }),
         DatabaseModule.forRoot({ applicationName: 'tenantry-cli', tenantEntities: [...CORPUS_ENTITIES] }),
         RedisModule,
+        AuditModule.forRoot({ fallbackActor: CLI_ACTOR }),
         IdentityCoreModule,
         TenancyCoreModule,
       ],

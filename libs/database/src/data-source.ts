@@ -47,6 +47,9 @@ const PUBLIC_MIGRATION_LOCK = 7_261_001;
 /** Public tables only the owner touches: the runtime role gets no privilege on them. */
 const OWNER_ONLY_TABLES = ['typeorm_migrations', 'schema_pool'];
 
+/** Append-only public tables: the runtime role may INSERT and SELECT, never change or remove a row. */
+const APPEND_ONLY_TABLES = ['audit_log'];
+
 /**
  * Runs pending public migrations as the owner role, then grants the runtime role what it
  * needs on the public tables (idempotent, so tables of new migrations are covered). Several
@@ -80,6 +83,7 @@ async function grantRuntimeRole(runner: QueryRunner, ownerRole: string, appRole:
       `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${app}`,
       `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${app}`,
       `REVOKE ALL ON ${OWNER_ONLY_TABLES.map((t) => `public.${quoteIdent(t)}`).join(', ')} FROM ${app}`,
+      `REVOKE UPDATE, DELETE, TRUNCATE ON ${APPEND_ONLY_TABLES.map((t) => `public.${quoteIdent(t)}`).join(', ')} FROM ${app}`,
     ].join(';\n'),
   );
 }

@@ -16,7 +16,10 @@ export function tenantGroupRoleName(ownerRole: string): string {
  * keyed on the role (public.tenantry_current_tenant()). A table added here needs its RLS
  * policy in a public migration.
  */
-export const TENANT_PUBLIC_GRANTS: ReadonlyArray<{ table: string; privileges: string }> = [{ table: 'memberships', privileges: 'SELECT' }];
+export const TENANT_PUBLIC_GRANTS: ReadonlyArray<{ table: string; privileges: string }> = [
+  { table: 'memberships', privileges: 'SELECT' },
+  { table: 'audit_log', privileges: 'SELECT' },
+];
 
 /** The group and its grants (idempotent; run by the owner role after public migrations). */
 export function tenantGroupSql(ownerRole: string): string {

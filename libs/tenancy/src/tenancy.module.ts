@@ -9,6 +9,7 @@ import { TenantContext } from './context/tenant-context.js';
 import { TenantDirectory } from './context/tenant-directory.js';
 import { TenantEvents } from './context/tenant-events.js';
 import { TenantTransactionInterceptor } from './context/tenant-transaction.interceptor.js';
+import { AuditLogController } from './tenants/audit-log.controller.js';
 import { TenantsController } from './tenants/tenants.controller.js';
 import { TenantsRepository } from './tenants/tenants.repository.js';
 import { TenantsService } from './tenants/tenants.service.js';
@@ -16,7 +17,7 @@ import { TenantsService } from './tenants/tenants.service.js';
 /** Tenants over HTTP: CRUD and lifecycle, resolution, access, the request unit of work. */
 @Module({
   imports: [JobsModule],
-  controllers: [TenantsController],
+  controllers: [TenantsController, AuditLogController],
   providers: [
     TenantsService,
     TenantsRepository,

@@ -79,7 +79,7 @@ export class TenantsController {
   @TenantParam()
   @ApiOperation({ summary: 'Retry provisioning of a tenant whose provisioning failed' })
   @ApiOkResponse({ type: TenantDto })
-  retry(@Param('tenant') tenant: string): Promise<TenantDto> {
-    return this.tenants.retryProvisioning(tenant);
+  retry(@Param('tenant') tenant: string, @Req() req: Req): Promise<TenantDto> {
+    return this.tenants.retryProvisioning(tenant, this.actor(req));
   }
 }

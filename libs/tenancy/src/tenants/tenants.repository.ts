@@ -66,19 +66,26 @@ export class TenantsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Inserts the tenant and its owner's membership in one statement. Refused when the slug
-   * is taken or a schema of that name still exists (slugs are never reused while their
-   * schema exists), or when the owner is at their cap of top-level tenants: that count and
-   * the insert run under a per-owner lock, so concurrent creates cannot overshoot it.
+   * Inserts the tenant and its owner's membership in one statement, then runs `andThen` (the
+   * audit entry) in the same transaction. Refused when the slug is taken or a schema of that
+   * name still exists (slugs are never reused while their schema exists), or when the owner is
+   * at their cap of top-level tenants: that count and the insert run under a per-owner lock,
+   * so concurrent creates cannot overshoot it.
    */
-  async create(t: NewTenant): Promise<CreateResult> {
-    if (t.maxTopLevelOwned === undefined || t.parentId !== null) return this.insert(this.dataSource.manager, t, null);
-    const cap = t.maxTopLevelOwned;
+  async create(t: NewTenant, andThen: (m: EntityManager, row: TenantRow) => Promise<void>): Promise<CreateResult> {
+    const capped = t.maxTopLevelOwned !== undefined && t.parentId === null;
     return this.dataSource.transaction(async (m) => {
       // The lock in a statement of its own: the count below then sees every create that committed while it waited.
-      await m.query(`SELECT pg_advisory_xact_lock(hashtext('tenantry.owned-tenants'), hashtext($1))`, [t.ownerId]);
-      return this.insert(m, t, cap);
+      if (capped) await m.query(`SELECT pg_advisory_xact_lock(hashtext('tenantry.owned-tenants'), hashtext($1))`, [t.ownerId]);
+      const row = await this.insert(m, t, capped ? t.maxTopLevelOwned! : null);
+      if (typeof row !== 'string') await andThen(m, row);
+      return row;
     });
+  }
+
+  /** Runs `work` in one transaction (a change and its audit entry). */
+  transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
   }
 
   /** The insert, and (with a cap) the owner's count of top-level tenants, in one statement. */
@@ -143,45 +150,58 @@ export class TenantsRepository {
     return { rows, total: countRows[0]?.total ?? 0 };
   }
 
+  /**
+   * The changes below run on `m` (a transaction of the caller's, holding the audit entry too)
+   * and return the tenant row as the change left it (null: no row changed).
+   */
   async update(
+    m: EntityManager,
     id: string,
     patch: { name?: string; plan?: TenantPlan; settings?: Record<string, unknown>; maxMembers?: number; maxApiKeys?: number },
-  ): Promise<void> {
-    await this.dataSource.query(
+  ): Promise<TenantRow | null> {
+    return this.changeRow(
+      m,
       `UPDATE public.tenants SET
          name = coalesce($2, name), plan = coalesce($3, plan), settings = coalesce($4::jsonb, settings),
          max_members = coalesce($5, max_members), max_api_keys = coalesce($6, max_api_keys), updated_at = now()
-       WHERE id = $1`,
+       WHERE id = $1 RETURNING *`,
       [id, patch.name ?? null, patch.plan ?? null, patch.settings ? JSON.stringify(patch.settings) : null, patch.maxMembers ?? null, patch.maxApiKeys ?? null],
     );
   }
 
   /** `by` replaces an earlier suspender: the latest decision is the one to lift. */
-  async suspend(id: string, by: Suspender, byTenant: string | null): Promise<void> {
-    await this.dataSource.query(
+  async suspend(m: EntityManager, id: string, by: Suspender, byTenant: string | null): Promise<TenantRow | null> {
+    return this.changeRow(
+      m,
       `UPDATE public.tenants SET status = 'suspended', is_active = false, suspended_at = coalesce(suspended_at, now()),
               suspended_by = $2, suspended_by_tenant = $3, updated_at = now()
-        WHERE id = $1`,
+        WHERE id = $1 RETURNING *`,
       [id, by, byTenant],
     );
   }
 
-  /** Back to active when its schema is provisioned, else back to provisioning. Returns the new status. */
-  async reactivate(id: string): Promise<TenantStatus> {
-    const rows = (await this.dataSource.query(
+  /** Back to active when its schema is provisioned, else back to provisioning (the row's new status tells). */
+  async reactivate(m: EntityManager, id: string): Promise<TenantRow | null> {
+    return this.changeRow(
+      m,
       `UPDATE public.tenants SET is_active = true, suspended_at = NULL, suspended_by = NULL, suspended_by_tenant = NULL, updated_at = now(),
               status = CASE WHEN schema_version > 0 THEN 'active' ELSE 'provisioning' END
-        WHERE id = $1 RETURNING status`,
-      [id],
-    )) as [Array<{ status: TenantStatus }>, number];
-    return rows[0][0]?.status ?? 'provisioning';
-  }
-
-  async markProvisioningAgain(id: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE public.tenants SET status = 'provisioning', last_error = NULL, updated_at = now() WHERE id = $1 AND status = 'failed'`,
+        WHERE id = $1 RETURNING *`,
       [id],
     );
+  }
+
+  async markProvisioningAgain(m: EntityManager, id: string): Promise<TenantRow | null> {
+    return this.changeRow(
+      m,
+      `UPDATE public.tenants SET status = 'provisioning', last_error = NULL, updated_at = now() WHERE id = $1 AND status = 'failed' RETURNING *`,
+      [id],
+    );
+  }
+
+  private async changeRow(m: EntityManager, sql: string, params: unknown[]): Promise<TenantRow | null> {
+    const [rows] = (await m.query(sql, params)) as [TenantRow[], number];
+    return rows[0] ?? null;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../../config/src/index.js';
+import { type AuditActor, AuditLog, CLI_ACTOR } from '../../../audit/src/index.js';
 import { jsonMergePatch, NotFound, ValidationFailed } from '../../../common/src/index.js';
 import { AlreadyProvisioned, CannotCreateChild, LimitAbovePlan, OperatorSuspension, SlugTaken, TenantLimitReached } from '../tenancy.errors.js';
 import { type Suspender, type TenantPlan, tenantSchemaName } from '../../../database/src/index.js';
@@ -12,6 +13,7 @@ import type { CreateTenantDto, ListTenantsQueryDto, TenantDto, TenantListDto, Up
 import { TenantDirectory } from '../context/tenant-directory.js';
 import { TenantEvents } from '../context/tenant-events.js';
 import { settingsProblems } from './tenant-settings.util.js';
+import type { EntityManager } from 'typeorm';
 import { type LineageRow, TenantsRepository, type TenantRow } from './tenants.repository.js';
 
 export function toTenantDto(t: TenantRow): TenantDto {
@@ -48,6 +50,14 @@ export const OPERATOR = 'operator';
 /** Whether the user the lineage was asked for administers this tenant (owner or admin). */
 const administers = (t: LineageRow): boolean => t.caller_role === 'owner' || t.caller_role === 'admin';
 const actorId = (actor: TenantActor): string | null => (actor === OPERATOR ? null : actor.user.id);
+/** The audit actor: the CLI for OPERATOR, else the request's caller (AuditLog reads it from the request context). */
+const auditActor = (actor: TenantActor): AuditActor | undefined => (actor === OPERATOR ? CLI_ACTOR : undefined);
+
+/** What the audit log compares of a tenant (not its bookkeeping: updated_at, schema_version, member_count...). */
+function auditedState(t: TenantRow): Record<string, unknown> {
+  const { name, slug, plan, settings, status, is_active, parent_id, owner_id, max_members, max_api_keys, suspended_at, suspended_by } = t;
+  return { name, slug, plan, settings, status, is_active, parent_id, owner_id, max_members, max_api_keys, suspended_at, suspended_by };
+}
 
 @Injectable()
 export class TenantsService {
@@ -59,7 +69,17 @@ export class TenantsService {
     private readonly events: TenantEvents,
     private readonly jobs: TenantJobsProducer,
     private readonly config: AppConfig,
+    private readonly audit: AuditLog,
   ) {}
+
+  /** One audit entry for a change of a tenant, in the change's transaction. */
+  private recordChange(m: EntityManager, action: string, before: TenantRow | null, after: TenantRow | null, actor?: AuditActor): Promise<void> {
+    const tenant = (after ?? before)!;
+    return this.audit.record(
+      { tenantId: tenant.id, action, target: { type: 'tenant', id: tenant.id }, before: before && auditedState(before), after: after && auditedState(after), actor },
+      m,
+    );
+  }
 
   async create(dto: CreateTenantDto, caller: AuthUser): Promise<TenantDto> {
     const problem = slugProblem(dto.slug);
@@ -83,16 +103,19 @@ export class TenantsService {
       const ancestors = parentId ? await this.repo.lineage(parentId, caller.id) : [];
       this.assertLimitsAllowed(plan, limitChanges({}, settings, { settings: {} }), ancestors);
     }
-    const row = await this.repo.create({
-      slug: dto.slug,
-      name: dto.name,
-      schemaName: tenantSchemaName(dto.slug),
-      plan,
-      settings,
-      parentId,
-      ownerId: caller.id,
-      maxTopLevelOwned: caller.isPlatformAdmin ? undefined : this.config.MAX_TENANTS_PER_USER,
-    });
+    const row = await this.repo.create(
+      {
+        slug: dto.slug,
+        name: dto.name,
+        schemaName: tenantSchemaName(dto.slug),
+        plan,
+        settings,
+        parentId,
+        ownerId: caller.id,
+        maxTopLevelOwned: caller.isPlatformAdmin ? undefined : this.config.MAX_TENANTS_PER_USER,
+      },
+      (m, created) => this.recordChange(m, 'tenant.created', null, created),
+    );
     if (row === 'slug_taken') throw new SlugTaken(dto.slug);
     if (row === 'tenant_limit_reached') throw new TenantLimitReached(this.config.MAX_TENANTS_PER_USER);
     // The tenant is committed: from here on, a Redis outage must not turn its creation into an
@@ -157,12 +180,15 @@ export class TenantsService {
       const ancestors = current.parent_id ? await this.repo.lineage(current.parent_id, actor.user.id) : [];
       this.assertLimitsAllowed(dto.plan ?? current.plan, changes, ancestors);
     }
-    await this.repo.update(current.id, {
-      name: dto.name,
-      plan: dto.plan,
-      settings,
-      maxMembers: dto.max_members,
-      maxApiKeys: dto.max_api_keys,
+    await this.repo.transaction(async (m) => {
+      const after = await this.repo.update(m, current.id, {
+        name: dto.name,
+        plan: dto.plan,
+        settings,
+        maxMembers: dto.max_members,
+        maxApiKeys: dto.max_api_keys,
+      });
+      if (after) await this.recordChange(m, 'tenant.updated', current, after, auditActor(actor));
     });
     return this.changed(current);
   }
@@ -196,7 +222,10 @@ export class TenantsService {
       const existing = { by: current.suspended_by, tenantId: current.suspended_by_tenant };
       if (this.rank(existing, lineage) >= this.rank(by, lineage)) by = existing;
     }
-    await this.repo.suspend(current.id, by.by, by.tenantId);
+    await this.repo.transaction(async (m) => {
+      const after = await this.repo.suspend(m, current.id, by.by, by.tenantId);
+      if (after) await this.recordChange(m, 'tenant.suspended', current, after, auditActor(actor));
+    });
     return this.changed(current);
   }
 
@@ -209,8 +238,12 @@ export class TenantsService {
         throw new OperatorSuspension(current, current.suspended_by);
       }
     }
-    const status = await this.repo.reactivate(current.id);
-    if (status === 'provisioning') await this.jobs.retryProvisioning(current.id);
+    const after = await this.repo.transaction(async (m) => {
+      const row = await this.repo.reactivate(m, current.id);
+      if (row) await this.recordChange(m, 'tenant.reactivated', current, row, auditActor(actor));
+      return row;
+    });
+    if ((after?.status ?? 'provisioning') === 'provisioning') await this.jobs.retryProvisioning(current.id);
     return this.changed(current);
   }
 
@@ -233,12 +266,16 @@ export class TenantsService {
 
 
   /** Provisioning again after it failed (or to heal a tenant whose job was lost). */
-  async retryProvisioning(key: string): Promise<TenantDto> {
+  async retryProvisioning(key: string, actor: TenantActor): Promise<TenantDto> {
     const current = await this.load(key);
     if (current.status === 'active' || current.status === 'suspended') {
       throw new AlreadyProvisioned(current);
     }
-    await this.repo.markProvisioningAgain(current.id);
+    // Recorded even when the row was already provisioning (a lost job healed): the retry is the action.
+    await this.repo.transaction(async (m) => {
+      const after = await this.repo.markProvisioningAgain(m, current.id);
+      await this.recordChange(m, 'tenant.provision_retried', current, after ?? current, auditActor(actor));
+    });
     await this.jobs.retryProvisioning(current.id);
     return this.changed(current);
   }

@@ -1,4 +1,5 @@
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
+import { AuditLog } from '../../../../../libs/audit/src/index.js';
 import { UsersRepository, UsersService } from '../../../../../libs/identity/src/index.js';
 import { printLine } from '../../cli-output.js';
 import { findUser } from './user-options.js';
@@ -8,6 +9,7 @@ export class UsersDeleteCommand extends CommandRunner {
   constructor(
     private readonly users: UsersRepository,
     private readonly usersService: UsersService,
+    private readonly audit: AuditLog,
   ) {
     super();
   }
@@ -15,6 +17,11 @@ export class UsersDeleteCommand extends CommandRunner {
   async run(_args: string[], options: { email: string }): Promise<void> {
     const user = await findUser(this.users, options.email);
     const tenantIds = await this.usersService.delete(user);
+    const target = { type: 'user', id: user.id };
+    const before = { email: user.email, is_platform_admin: user.isPlatformAdmin };
+    await this.audit.record({ tenantId: null, action: 'user.deleted', target, before, after: null });
+    // Each tenant's own log shows the member leaving.
+    for (const tenantId of tenantIds) await this.audit.record({ tenantId, action: 'member.removed', target, before, after: null });
     printLine(`deleted user ${user.email} (${user.id}), a member of ${tenantIds.length} tenant(s)`);
   }
 

@@ -1,4 +1,5 @@
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
+import { AuditLog } from '../../../../../libs/audit/src/index.js';
 import { UsersRepository, UsersService } from '../../../../../libs/identity/src/index.js';
 import { printLine } from '../../cli-output.js';
 import { findUser } from './user-options.js';
@@ -8,6 +9,7 @@ export class UsersSetAdminCommand extends CommandRunner {
   constructor(
     private readonly users: UsersRepository,
     private readonly usersService: UsersService,
+    private readonly audit: AuditLog,
   ) {
     super();
   }
@@ -16,6 +18,8 @@ export class UsersSetAdminCommand extends CommandRunner {
     const user = await findUser(this.users, email);
     const admin = options.revoke !== true;
     await this.usersService.setPlatformAdmin(user.id, admin);
+    const target = { type: 'user', id: user.id };
+    await this.audit.record({ tenantId: null, action: admin ? 'user.admin_granted' : 'user.admin_revoked', target, before: { is_platform_admin: user.isPlatformAdmin }, after: { is_platform_admin: admin } });
     printLine(`${user.email} is ${admin ? 'now' : 'no longer'} a platform admin`);
   }
 

@@ -1,4 +1,5 @@
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
+import { AuditLog } from '../../../../../libs/audit/src/index.js';
 import { ValidationFailed } from '../../../../../libs/common/src/index.js';
 import { UsersRepository, UsersService } from '../../../../../libs/identity/src/index.js';
 import { printLine } from '../../cli-output.js';
@@ -9,6 +10,7 @@ export class UsersSetPasswordCommand extends CommandRunner {
   constructor(
     private readonly users: UsersRepository,
     private readonly usersService: UsersService,
+    private readonly audit: AuditLog,
   ) {
     super();
   }
@@ -18,6 +20,8 @@ export class UsersSetPasswordCommand extends CommandRunner {
     if (problem) throw new ValidationFailed(problem, [{ field: 'password', message: problem }]);
     const user = await findUser(this.users, options.email);
     await this.usersService.setPassword(user.id, options.password);
+    // The diff shows that the password changed, never a value (redacted on both sides).
+    await this.audit.record({ tenantId: null, action: 'user.password_set', target: { type: 'user', id: user.id }, before: { password: 'old' }, after: { password: 'new' } });
     printLine(`password of ${user.email} changed; their earlier tokens no longer work`);
   }
 
