@@ -1,10 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../../config/src/index.js';
-import { jsonMergePatch, NotFound, ValidationFailed } from '../../../common/src/index.js';
+import { isDeepStrictEqual } from 'node:util';
+import { isPlainObject, jsonMergePatch, NotFound, ValidationFailed } from '../../../common/src/index.js';
 import { AlreadyProvisioned, CannotCreateChild, LimitAbovePlan, OperatorSuspension, SlugTaken, TenantLimitReached } from '../tenancy.errors.js';
 import { type Suspender, type TenantPlan, tenantSchemaName } from '../../../database/src/index.js';
 import type { AuthUser } from '../../../identity/src/index.js';
 import { TenantJobsProducer } from '../../../jobs/src/index.js';
+import { maskSecrets, TenantSecrets } from '../../../secrets/src/index.js';
 import { type AccessContext, roleAllows, P } from '../../../rbac/src/index.js';
 import { effectiveLimit, LIMIT_COLUMNS, limitChanges, type LimitChange, needsAuthority, PLAN_CEILINGS } from './plans.js';
 import { slugProblem } from './slug.util.js';
@@ -22,7 +24,7 @@ export function toTenantDto(t: TenantRow): TenantDto {
     slug: t.slug,
     schema_name: t.schema_name,
     plan: t.plan,
-    settings: t.settings,
+    settings: maskSecrets(t.settings),
     status: t.status,
     is_active: t.is_active,
     parent_id: t.parent_id,
@@ -59,13 +61,14 @@ export class TenantsService {
     private readonly events: TenantEvents,
     private readonly jobs: TenantJobsProducer,
     private readonly config: AppConfig,
+    private readonly secrets: TenantSecrets,
   ) {}
 
   async create(dto: CreateTenantDto, caller: AuthUser): Promise<TenantDto> {
     const problem = slugProblem(dto.slug);
     if (problem) throw new ValidationFailed(problem, [{ field: 'slug', message: problem }]);
     const settings = dto.settings ?? {};
-    const settingIssues = settingsProblems(settings);
+    const settingIssues = [...this.secrets.problems({}, settings), ...settingsProblems(settings)];
     if (settingIssues.length > 0) throw new ValidationFailed('invalid settings', settingIssues);
     if (dto.parent_id !== undefined && dto.parentId !== undefined && dto.parent_id !== dto.parentId) {
       throw new ValidationFailed('parent_id and parentId disagree; send one of them', [{ field: 'parentId', message: 'differs from parent_id' }]);
@@ -88,13 +91,18 @@ export class TenantsService {
       name: dto.name,
       schemaName: tenantSchemaName(dto.slug),
       plan,
-      settings,
+      // Secrets are sealed with the tenant's data key, so they are stored once the tenant exists (below).
+      settings: this.secrets.withoutSecrets(settings),
       parentId,
       ownerId: caller.id,
       maxTopLevelOwned: caller.isPlatformAdmin ? undefined : this.config.MAX_TENANTS_PER_USER,
     });
     if (row === 'slug_taken') throw new SlugTaken(dto.slug);
     if (row === 'tenant_limit_reached') throw new TenantLimitReached(this.config.MAX_TENANTS_PER_USER);
+    if (!isDeepStrictEqual(this.secrets.withoutSecrets(settings), settings)) {
+      row.settings = await this.secrets.sealSettings(row.id, {}, settings);
+      await this.repo.update(row.id, { settings: row.settings });
+    }
     // The tenant is committed: from here on, a Redis outage must not turn its creation into an
     // error (a retry would then meet 409 slug_taken). Both steps are best effort:
     // - the announcement drops negative cache entries for this slug in other processes; when it
@@ -147,7 +155,9 @@ export class TenantsService {
     const current = await this.load(key);
     let settings: Record<string, unknown> | undefined;
     if (dto.settings !== undefined) {
-      settings = jsonMergePatch(current.settings, dto.settings) as Record<string, unknown>;
+      const merged = jsonMergePatch(current.settings, this.secrets.withoutMasks(dto.settings)) as Record<string, unknown>;
+      // Sealed before the checks, so the size cap counts what is stored.
+      settings = isPlainObject(merged) ? await this.secrets.sealSettings(current.id, current.settings, merged) : merged;
       const issues = settingsProblems(settings);
       if (issues.length > 0) throw new ValidationFailed('invalid settings', issues);
     }
