@@ -140,6 +140,29 @@ describe('tenant secrets over HTTP', { timeout: 120_000 }, () => {
     expect(await inProcess.secrets.read(created.id, 'providers.anthropic.api_key')).toBe(secret);
   });
 
+  it('MASTER_KEY_PREVIOUS: with the new key current and the old one previous, secrets stay readable, and a rotation moves them to the new key alone', async () => {
+    const { owner, tenant } = await activeTenant(request);
+    const secret = plaintext('ring');
+    expect((await request('PATCH', `/api/tenants/${tenant.id}`, { token: owner.token, body: { settings: { stripe: { account_token: secret } } } })).status).toBe(200);
+    const oldMaster = stack.env.MASTER_KEY!;
+    const newMaster = randomBytes(32).toString('hex');
+    const ring = await secretsWith(stack.appDatabaseUrl, newMaster, oldMaster);
+    try {
+      expect(await ring.secrets.read(tenant.id, 'stripe.account_token')).toBe(secret);
+      // This tenant alone (the shared stack's other tenants stay under the stack's key).
+      expect(await ring.secrets.rotate({ tenantId: tenant.id })).toEqual({ tenants: 1, rewrapped: 1, new_keys: 1, reencrypted: 1 });
+    } finally {
+      await ring.dataSource.destroy();
+    }
+    const [onlyNew, onlyOld] = await Promise.all([secretsWith(stack.appDatabaseUrl, newMaster), secretsWith(stack.appDatabaseUrl, oldMaster)]);
+    try {
+      expect(await onlyNew.secrets.read(tenant.id, 'stripe.account_token')).toBe(secret);
+      await expect(onlyOld.secrets.read(tenant.id, 'stripe.account_token')).rejects.toThrow(SecretUnreadable);
+    } finally {
+      await Promise.all([onlyNew.dataSource.destroy(), onlyOld.dataSource.destroy()]);
+    }
+  });
+
   it("another tenant's data key cannot open a tenant's secret, nor can the secret be moved to another tenant", async () => {
     const [a, b] = await Promise.all([activeTenant(request), activeTenant(request)]);
     const secretA = plaintext('a');
