@@ -18,10 +18,11 @@ const LIB_DEPS = {
   jobs: ['common', 'config', 'redis'],
   database: ['common', 'config'],
   devstack: ['common', 'config', 'database'],
+  secrets: below('database'),
   rbac: below('database'),
   audit: below('database'),
   identity: below('database', 'rbac'),
-  tenancy: below('database', 'rbac', 'identity', 'audit'),
+  tenancy: below('database', 'rbac', 'identity', 'audit', 'secrets'),
   corpus: below('database', 'rbac', 'identity', 'audit', 'tenancy'),
   billing: below('database', 'rbac', 'identity', 'audit', 'tenancy'),
 };

@@ -19,6 +19,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DATA = process.env.TENANTRY_BENCH_DATA ?? join(ROOT, '.bench-data');
 // Random per run: benchmarks run with NODE_ENV=production, which refuses any secret printed in this repository.
 export const JWT_SECRET = randomBytes(36).toString('base64url');
+export const MASTER_KEY = randomBytes(32).toString('base64');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const now = () => performance.now();
 
@@ -100,6 +101,7 @@ export class Stack {
       REDIS_URL: this.redisUrl,
       REDIS_PREFIX: `b${randomBytes(4).toString('hex')}`,
       JWT_SECRET,
+      MASTER_KEY,
       DATA_DIR: this.dir,
       PORT: '0',
       HOST: '127.0.0.1',

@@ -110,6 +110,7 @@ describe('the runtime role', () => {
         REDIS_URL: shared.redisUrl,
         REDIS_PREFIX: `t${randomBytes(4).toString('hex')}`,
         JWT_SECRET: randomBytes(36).toString('base64url'),
+        MASTER_KEY: randomBytes(32).toString('base64'), // production requires one: the refusal must be the superuser's
         DATA_DIR: shared.dataDir,
         PORT: '0',
         HOST: '127.0.0.1',

@@ -1,5 +1,8 @@
+import 'reflect-metadata'; // libs/config (ensureMasterKeyFile) is decorated
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import pg from 'pg';
+import { ensureMasterKeyFile } from '../../libs/config/src/index.js';
 import { type AppProcess, ensureDatabaseRoles, startApp } from '../../libs/devstack/src/index.js';
 
 export const TEST_JWT_SECRET = 'tenantry-test-jwt-secret-0123456789-abcdefghijklmnop';
@@ -60,6 +63,9 @@ export interface StackOptions {
 /** Starts an API and/or a worker process against the given servers. */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const roles = await ensureDatabaseRoles(options.databaseUrl);
+  // As `npm start` does: the stack's master key is DATA_DIR/master.key (created once, 0600).
+  mkdirSync(options.dataDir, { recursive: true });
+  const masterKey = options.env?.MASTER_KEY ?? ensureMasterKeyFile(options.dataDir);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
@@ -69,6 +75,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     REDIS_URL: options.redisUrl,
     REDIS_PREFIX: options.redisPrefix ?? `t${randomBytes(4).toString('hex')}`,
     JWT_SECRET: TEST_JWT_SECRET,
+    MASTER_KEY: masterKey,
     DATA_DIR: options.dataDir,
     BASE_DOMAIN: TEST_BASE_DOMAIN,
     PORT: '0',

@@ -7,6 +7,8 @@ import { DatabaseModule } from '../../../libs/database/src/index.js';
 import { IdentityCoreModule } from '../../../libs/identity/src/index.js';
 import { RedisModule } from '../../../libs/redis/src/index.js';
 import { TenancyCoreModule } from '../../../libs/tenancy/src/index.js';
+import { SecretsModule } from '../../../libs/secrets/src/index.js';
+import { KEY_COMMANDS } from './commands/keys/keys.command.js';
 import { TENANT_COMMANDS } from './commands/tenants/tenants.command.js';
 import { USER_COMMANDS } from './commands/users/users.command.js';
 
@@ -27,8 +29,9 @@ export class CliModule {
         AuditModule.forRoot({ fallbackActor: CLI_ACTOR }),
         IdentityCoreModule,
         TenancyCoreModule,
+        SecretsModule,
       ],
-      providers: [...USER_COMMANDS, ...TENANT_COMMANDS],
+      providers: [...USER_COMMANDS, ...TENANT_COMMANDS, ...KEY_COMMANDS],
     };
   }
 }

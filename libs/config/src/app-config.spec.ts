@@ -7,7 +7,8 @@ import { PUBLISHED_JWT_SECRETS } from './published-secrets.js';
 
 const STRONG = 'q8Vz3kP0xN7mR2tB5wY9cL4hJ6fD1sGa';
 const base = { DATABASE_URL: 'postgres://x@127.0.0.1/x', REDIS_URL: 'redis://127.0.0.1:6379', DATA_DIR: '/nonexistent-tenantry-config-spec' };
-const prod = (env: Record<string, string>) => () => loadConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: STRONG, ...env });
+const STRONG_KEY = 'k3Jd9QmZp0Rr7TnV2xWy5aBc8eFg1hIj4lMn6oPq+sU=';
+const prod = (env: Record<string, string>) => () => loadConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: STRONG, MASTER_KEY: STRONG_KEY, ...env });
 
 describe('loadConfig in production', () => {
   it('accepts a random secret of 32+ characters', () => {

@@ -1,8 +1,9 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { masterKeyFile, parseMasterKey, readMasterKeyFile, weakMasterKeyReason } from './master-key.js';
 import { weakJwtSecretReason } from './published-secrets.js';
 
 const toBool = ({ value }: { value: unknown }): unknown =>
@@ -46,8 +47,16 @@ export class AppConfig {
   @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
   JWT_SECRET?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  /**
+   * Wraps the per-tenant data keys: 32 random bytes as base64 or hex. Required in production;
+   * elsewhere, unset means DATA_DIR/master.key (which `npm start` and the tests create).
+   */
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(/^\s*([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)\s*$/, { message: 'MASTER_KEY must be 32 bytes as base64 or hex (openssl rand -base64 32)' })
   MASTER_KEY?: string;
+
+  /** Earlier master keys, comma-separated: they still unwrap data keys (never wrap) until `tenantry keys rotate` has re-wrapped them all. */
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(/^\s*([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)\s*(,\s*([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)\s*)*$/, { message: 'MASTER_KEY_PREVIOUS must be comma-separated keys of 32 bytes as base64 or hex' })
+  MASTER_KEY_PREVIOUS?: string;
 
   @Type(() => Number) @IsInt() @Min(60)
   JWT_EXPIRES_IN = 3600;
@@ -208,6 +217,18 @@ export class AppConfig {
     return this.JWT_SECRET;
   }
 
+  /** The master key's 32 bytes (ConfigError when there is none). */
+  get masterKey(): Buffer {
+    const key = this.MASTER_KEY ? parseMasterKey(this.MASTER_KEY) : undefined;
+    if (!key) throw new ConfigError('MASTER_KEY is not set (nor DATA_DIR/master.key): it wraps the tenants\' data keys');
+    return key;
+  }
+
+  /** MASTER_KEY_PREVIOUS's keys (unwrap only). */
+  get previousMasterKeys(): Buffer[] {
+    return (this.MASTER_KEY_PREVIOUS ?? '').split(',').map((k) => parseMasterKey(k)).filter((k): k is Buffer => k !== undefined);
+  }
+
   failpoint(name: string): string | undefined {
     if (this.NODE_ENV === 'production' || !this.FAILPOINTS) return undefined;
     for (const part of this.FAILPOINTS.split(',')) {
@@ -257,7 +278,7 @@ export function readRuntime(dataDir: string): RuntimeInfo | undefined {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const raw: Record<string, unknown> = {};
-  for (const key of [...known, 'DATABASE_URL', 'DATABASE_OWNER_URL', 'REDIS_URL', 'BASE_DOMAIN', 'JWT_SECRET', 'MASTER_KEY', 'FAILPOINTS', 'BOOTSTRAP_ADMIN_EMAIL', 'BOOTSTRAP_ADMIN_PASSWORD']) {
+  for (const key of [...known, 'DATABASE_URL', 'DATABASE_OWNER_URL', 'REDIS_URL', 'BASE_DOMAIN', 'JWT_SECRET', 'MASTER_KEY', 'MASTER_KEY_PREVIOUS', 'FAILPOINTS', 'BOOTSTRAP_ADMIN_EMAIL', 'BOOTSTRAP_ADMIN_PASSWORD']) {
     if (env[key] !== undefined) raw[key] = env[key];
   }
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
@@ -276,6 +297,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
     throw new ConfigError('invalid configuration: JWT_SECRET is required when NODE_ENV=production');
+  }
+  if (config.NODE_ENV === 'production' && !config.MASTER_KEY) {
+    throw new ConfigError('invalid configuration: MASTER_KEY is required when NODE_ENV=production (openssl rand -base64 32)');
+  }
+  if (config.NODE_ENV !== 'production' && !config.MASTER_KEY && existsSync(masterKeyFile(config.DATA_DIR))) {
+    try {
+      config.MASTER_KEY = readMasterKeyFile(masterKeyFile(config.DATA_DIR)).toString('base64');
+    } catch (error) {
+      throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
+    }
   }
   if (config.NODE_ENV === 'production') refuseUnsafeInProduction(config);
   return config;
@@ -301,6 +332,8 @@ function refuseUnsafeInProduction(config: AppConfig): void {
   if (config.CORS_ORIGINS.includes('*')) problems.push('CORS_ORIGINS=* is not allowed when NODE_ENV=production; name the origins');
   const weak = config.JWT_SECRET ? weakJwtSecretReason(config.JWT_SECRET) : undefined;
   if (weak) problems.push(`JWT_SECRET is not safe for production: ${weak}; use a random string of 32+ characters (openssl rand -base64 48)`);
+  const weakKey = config.MASTER_KEY ? weakMasterKeyReason(config.masterKey) : undefined;
+  if (weakKey) problems.push(`MASTER_KEY is not safe for production: ${weakKey}; use 32 random bytes (openssl rand -base64 32)`);
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join(', ')}`);
 }
 

@@ -84,6 +84,8 @@ async function grantRuntimeRole(runner: QueryRunner, ownerRole: string, appRole:
       `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${app}`,
       `REVOKE ALL ON ${OWNER_ONLY_TABLES.map((t) => `public.${quoteIdent(t)}`).join(', ')} FROM ${app}`,
       `REVOKE UPDATE, DELETE, TRUNCATE ON ${APPEND_ONLY_TABLES.map((t) => `public.${quoteIdent(t)}`).join(', ')} FROM ${app}`,
+      // Data keys are added and re-wrapped, never deleted by the runtime (a tenant's go with it, by cascade).
+      `REVOKE DELETE ON public.tenant_keys FROM ${app}`,
     ].join(';\n'),
   );
 }

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type AppConfig, loadConfig, readRuntime, runtimeFile, type RuntimeInfo } from '../../config/src/index.js';
+import { type AppConfig, ensureMasterKeyFile, loadConfig, readRuntime, runtimeFile, type RuntimeInfo } from '../../config/src/index.js';
 import { runPublicMigrations } from '../../database/src/index.js';
 import { ensureDatabaseRoles } from './database-roles.js';
 import { startApp, type AppName } from './app-process.js';
@@ -46,10 +46,16 @@ async function writeRuntime(dataDir: string, runtime: LauncherRuntime): Promise<
 
 async function loadSecrets(dataDir: string): Promise<{ jwt_secret: string; master_key: string }> {
   const file = join(dataDir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { jwt_secret: string; master_key: string };
-  const secrets = { jwt_secret: randomBytes(48).toString('base64url'), master_key: randomBytes(32).toString('base64') };
-  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-  return secrets;
+  let jwtSecret: string;
+  if (existsSync(file)) {
+    jwtSecret = (JSON.parse(readFileSync(file, 'utf8')) as { jwt_secret: string }).jwt_secret;
+  } else {
+    jwtSecret = randomBytes(48).toString('base64url');
+    await writeFile(file, JSON.stringify({ jwt_secret: jwtSecret }, null, 2), { mode: 0o600 });
+  }
+  // The master key has a file of its own (DATA_DIR/master.key), which `keys rotate` documents replacing.
+  const masterKey = process.env.MASTER_KEY ? '' : ensureMasterKeyFile(dataDir);
+  return { jwt_secret: jwtSecret, master_key: masterKey };
 }
 
 /** What the steps share: each fills in what later ones need. */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { JobsModule } from '../../jobs/src/index.js';
+import { SecretsModule } from '../../secrets/src/index.js';
 import { ProvisioningService } from './provisioning/provisioning.service.js';
 import { TenantProvisioningProcessor } from './provisioning/tenant-provisioning.processor.js';
 import { TenantSchemaUpgrader } from './provisioning/tenant-schema-upgrader.js';
@@ -16,7 +17,7 @@ import { TenantsService } from './tenants/tenants.service.js';
 
 /** Tenants over HTTP: CRUD and lifecycle, resolution, access, the request unit of work. */
 @Module({
-  imports: [JobsModule],
+  imports: [JobsModule, SecretsModule],
   controllers: [TenantsController, AuditLogController],
   providers: [
     TenantsService,
@@ -45,7 +46,7 @@ export class TenancyWorkerModule {}
  * It enqueues jobs (provisioning) but never consumes them.
  */
 @Module({
-  imports: [JobsModule],
+  imports: [JobsModule, SecretsModule],
   providers: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, TenantSchemasRepository],
   exports: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader],
 })

@@ -24,7 +24,12 @@ const KNOWN: Record<string, [(v: unknown) => boolean, string]> = {
   feature_flags: [(v) => isPlainObject(v) && Object.values(v).every((x) => typeof x === 'boolean'), 'an object of booleans'],
   branding: [(v) => isPlainObject(v) && Object.values(v).every((x) => typeof x === 'string' && x.length <= 2000), 'an object of strings'],
   custom_domains: [(v) => stringList(v) && (v as string[]).every((h) => HOSTNAME.test(h)), 'a list of lowercase hostnames'],
+  // Secrets inside these (sso.client_secret, providers.<name>.api_key, stripe.account_token,
+  // embeddings.api_key) are checked and sealed by libs/secrets before this runs.
   sso: [isPlainObject, 'an object'],
+  providers: [(v) => isPlainObject(v) && Object.values(v).every(isPlainObject), 'an object of provider objects ({"openai": {"api_key": ...}})'],
+  stripe: [isPlainObject, 'an object'],
+  embeddings: [isPlainObject, 'an object'],
   billing_mode: [(v) => v === 'consolidated' || v === 'separate', "'consolidated' or 'separate'"],
 };
 

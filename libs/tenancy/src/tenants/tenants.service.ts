@@ -1,11 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../../config/src/index.js';
+import { isDeepStrictEqual } from 'node:util';
 import { type AuditActor, AuditLog, CLI_ACTOR } from '../../../audit/src/index.js';
-import { jsonMergePatch, NotFound, ValidationFailed } from '../../../common/src/index.js';
+import { isPlainObject, jsonMergePatch, NotFound, ValidationFailed } from '../../../common/src/index.js';
 import { AlreadyProvisioned, CannotCreateChild, LimitAbovePlan, OperatorSuspension, SlugTaken, TenantLimitReached } from '../tenancy.errors.js';
 import { type Suspender, type TenantPlan, tenantSchemaName } from '../../../database/src/index.js';
 import type { AuthUser } from '../../../identity/src/index.js';
 import { TenantJobsProducer } from '../../../jobs/src/index.js';
+import { maskSecrets, TenantSecrets } from '../../../secrets/src/index.js';
 import { type AccessContext, roleGrants, P } from '../../../rbac/src/index.js';
 import { effectiveLimit, LIMIT_COLUMNS, limitChanges, type LimitChange, needsAuthority, PLAN_CEILINGS } from './plans.js';
 import { slugProblem } from './slug.util.js';
@@ -24,7 +26,7 @@ export function toTenantDto(t: TenantRow): TenantDto {
     slug: t.slug,
     schema_name: t.schema_name,
     plan: t.plan,
-    settings: t.settings,
+    settings: maskSecrets(t.settings),
     status: t.status,
     is_active: t.is_active,
     parent_id: t.parent_id,
@@ -70,6 +72,7 @@ export class TenantsService {
     private readonly jobs: TenantJobsProducer,
     private readonly config: AppConfig,
     private readonly audit: AuditLog,
+    private readonly secrets: TenantSecrets,
   ) {}
 
   /** One audit entry for a change of a tenant, in the change's transaction. */
@@ -85,7 +88,7 @@ export class TenantsService {
     const problem = slugProblem(dto.slug);
     if (problem) throw new ValidationFailed(problem, [{ field: 'slug', message: problem }]);
     const settings = dto.settings ?? {};
-    const settingIssues = settingsProblems(settings);
+    const settingIssues = [...this.secrets.problems({}, settings), ...settingsProblems(settings)];
     if (settingIssues.length > 0) throw new ValidationFailed('invalid settings', settingIssues);
     if (dto.parent_id !== undefined && dto.parentId !== undefined && dto.parent_id !== dto.parentId) {
       throw new ValidationFailed('parent_id and parentId disagree; send one of them', [{ field: 'parentId', message: 'differs from parent_id' }]);
@@ -109,7 +112,8 @@ export class TenantsService {
         name: dto.name,
         schemaName: tenantSchemaName(dto.slug),
         plan,
-        settings,
+        // Secrets are sealed with the tenant's data key, so they are stored once the tenant exists (below).
+        settings: this.secrets.withoutSecrets(settings),
         parentId,
         ownerId: caller.id,
         maxTopLevelOwned: caller.isPlatformAdmin ? undefined : this.config.MAX_TENANTS_PER_USER,
@@ -118,6 +122,15 @@ export class TenantsService {
     );
     if (row === 'slug_taken') throw new SlugTaken(dto.slug);
     if (row === 'tenant_limit_reached') throw new TenantLimitReached(this.config.MAX_TENANTS_PER_USER);
+    if (!isDeepStrictEqual(this.secrets.withoutSecrets(settings), settings)) {
+      // After the tenant's commit: its data key row refers to the tenant. Audited as an update (the diff is redacted).
+      const sealed = await this.secrets.sealSettings(row.id, {}, settings);
+      await this.repo.transaction(async (m) => {
+        const after = await this.repo.update(m, row.id, { settings: sealed });
+        if (after) await this.recordChange(m, 'tenant.updated', row, after);
+      });
+      row.settings = sealed;
+    }
     // The tenant is committed: from here on, a Redis outage must not turn its creation into an
     // error (a retry would then meet 409 slug_taken). Both steps are best effort:
     // - the announcement drops negative cache entries for this slug in other processes; when it
@@ -170,7 +183,9 @@ export class TenantsService {
     const current = await this.load(key);
     let settings: Record<string, unknown> | undefined;
     if (dto.settings !== undefined) {
-      settings = jsonMergePatch(current.settings, dto.settings) as Record<string, unknown>;
+      const merged = jsonMergePatch(current.settings, this.secrets.withoutMasks(dto.settings)) as Record<string, unknown>;
+      // Sealed before the checks, so the size cap counts what is stored.
+      settings = isPlainObject(merged) ? await this.secrets.sealSettings(current.id, current.settings, merged) : merged;
       const issues = settingsProblems(settings);
       if (issues.length > 0) throw new ValidationFailed('invalid settings', issues);
     }
