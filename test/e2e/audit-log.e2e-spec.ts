@@ -214,7 +214,7 @@ describe('who may read it', () => {
   });
 
   it("a parent's admin reads a child's log; a child's admin never reads the parent's", async () => {
-    const parent = await activeTenant(request);
+    const parent = await activeTenant(request, { plan: 'enterprise' });
     const child = await createTenant(request, parent.owner.token, { parent_id: parent.tenant.id });
     const childAdmin = await registerUser(request);
     await insertMembership(db, child.id, childAdmin.id, 'admin');

@@ -66,7 +66,7 @@ beforeAll(async () => {
   expect(login.status).toBe(200);
   operator = { ...operator, token: login.body.access_token };
 
-  const { tenant: parent } = await activeTenant(request, {}, users['parent admin']);
+  const { tenant: parent } = await activeTenant(request, { plan: 'enterprise' }, users['parent admin']);
   // The parent's owner creates the child (and becomes its owner): hand the child to its own owner
   // before anyone calls it, so no API process has a cached role for it; the operator waits for it.
   const created = await createTenant(request, users['parent admin']!.token, { parent_id: parent.id });

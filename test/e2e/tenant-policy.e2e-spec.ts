@@ -267,7 +267,7 @@ describe('MAX_TENANTS_PER_USER', () => {
 
   it('caps the top-level tenants a user owns: over it 403 tenant_limit_reached, nothing created; children do not count', async () => {
     const user = await registerUser(ownRequest);
-    const first = await createTenant(ownRequest, user.token);
+    const first = await createTenant(ownRequest, user.token, { plan: 'enterprise' });
     await createTenant(ownRequest, user.token);
     const slug = uniqueSlug('third');
     const third = await ownRequest('POST', '/api/tenants', { token: user.token, body: { name: 'Third', slug, plan: 'starter' } });

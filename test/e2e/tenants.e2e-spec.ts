@@ -443,7 +443,7 @@ describe('tenants: children', () => {
   });
 
   it('the parent filter never shows another user’s children', async () => {
-    const { owner, tenant: parent } = await activeTenant(request);
+    const { owner, tenant: parent } = await activeTenant(request, { plan: 'enterprise' });
     await createTenant(request, owner.token, { parent_id: parent.id });
     const outsider = await registerUser(request);
     const res = await request('GET', `/api/tenants?parent=${parent.slug}`, { token: outsider.token });

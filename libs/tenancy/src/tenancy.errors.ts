@@ -77,3 +77,21 @@ export class TenantNotProvisioned extends DomainError {
     super('conflict', 'tenant_not_provisioned', `Tenant '${tenant.slug}' is ${tenant.status}: provisioning brings its schema up to date`);
   }
 }
+
+/** A child of a parent whose plan (or settings.max_child_tenants) allows none, or no more. */
+export class ChildLimitReached extends DomainError {
+  constructor(parent: NamedTenant & { plan: string }, limit: number) {
+    const [code, message] =
+      limit === 0
+        ? ['children_not_allowed', `Tenant '${parent.slug}' may not have child tenants (its ${parent.plan} plan or its settings allow none)`]
+        : ['child_limit_reached', `Tenant '${parent.slug}' already has ${limit} child tenants, the most it may have`];
+    super('forbidden', code, message, { limit });
+  }
+}
+
+/** A child below the deepest level of the hierarchy (top level is depth 1). */
+export class TenantDepthExceeded extends DomainError {
+  constructor(parent: NamedTenant, maxDepth: number) {
+    super('conflict', 'tenant_depth_exceeded', `Tenant '${parent.slug}' is at depth ${maxDepth}, the deepest a tenant may be: it cannot have children`, { max_depth: maxDepth });
+  }
+}

@@ -58,6 +58,12 @@ export const PLAN_CEILINGS: Readonly<Record<TenantPlan, PlanCeilings>> = {
   },
 };
 
+/**
+ * The deepest a tenant may be: top-level tenants are at depth 1, their children at 2,
+ * grandchildren at 3 (which cannot have children of their own).
+ */
+export const MAX_TENANT_DEPTH = 3;
+
 /** A limit a request sets: its new value and the one it replaces (undefined: none yet). */
 export interface LimitChange {
   field: LimitField;

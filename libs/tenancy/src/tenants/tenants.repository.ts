@@ -42,9 +42,14 @@ export interface NewTenant {
   ownerId: string;
   /** Refuse when the owner already owns this many top-level tenants (MAX_TENANTS_PER_USER). */
   maxTopLevelOwned?: number;
+  /** With a parent: the deepest a tenant may be (top level is 1), and how many children the parent may have. */
+  hierarchy?: { maxDepth: number; childLimit: (parent: TenantRow) => number };
 }
 
-export type CreateResult = TenantRow | 'slug_taken' | 'tenant_limit_reached';
+/** Why a child was refused: its parent is at the deepest level, or has all the children it may have. */
+export type ChildRefusal = { refused: 'depth_exceeded' | 'child_limit_reached'; parent: TenantRow; limit: number };
+
+export type CreateResult = TenantRow | 'slug_taken' | 'tenant_limit_reached' | ChildRefusal;
 
 export interface TenantFilter {
   plan?: TenantPlan;
@@ -70,17 +75,42 @@ export class TenantsRepository {
    * audit entry) in the same transaction. Refused when the slug is taken or a schema of that
    * name still exists (slugs are never reused while their schema exists), or when the owner is
    * at their cap of top-level tenants: that count and the insert run under a per-owner lock,
-   * so concurrent creates cannot overshoot it.
+   * so concurrent creates cannot overshoot it. A child is refused when its parent is at the
+   * deepest level or has all the children it may have: both are read with the parent's row
+   * locked (FOR UPDATE), so concurrent creates of children cannot overshoot the count either.
    */
   async create(t: NewTenant, andThen: (m: EntityManager, row: TenantRow) => Promise<void>): Promise<CreateResult> {
     const capped = t.maxTopLevelOwned !== undefined && t.parentId === null;
     return this.dataSource.transaction(async (m) => {
       // The lock in a statement of its own: the count below then sees every create that committed while it waited.
       if (capped) await m.query(`SELECT pg_advisory_xact_lock(hashtext('tenantry.owned-tenants'), hashtext($1))`, [t.ownerId]);
+      if (t.parentId !== null && t.hierarchy) {
+        const refusal = await this.childRefusal(m, t.parentId, t.hierarchy);
+        if (refusal) return refusal;
+      }
       const row = await this.insert(m, t, capped ? t.maxTopLevelOwned! : null);
       if (typeof row !== 'string') await andThen(m, row);
       return row;
     });
+  }
+
+  /** Locks the parent's row, then reads its depth (top level is 1) and its number of children. */
+  private async childRefusal(m: EntityManager, parentId: string, rule: NonNullable<NewTenant['hierarchy']>): Promise<ChildRefusal | null> {
+    // The lock in a statement of its own: the count below then sees every child that committed while it waited.
+    const [parent] = (await m.query(`SELECT ${COLUMNS} FROM public.tenants t WHERE t.id = $1 FOR UPDATE OF t`, [parentId])) as TenantRow[];
+    if (!parent) return null; // gone meanwhile: the insert's foreign key answers
+    const [{ depth, children }] = (await m.query(
+      `WITH RECURSIVE chain (id, parent_id, depth) AS (
+         SELECT id, parent_id, 1 FROM public.tenants WHERE id = $1
+         UNION ALL
+         SELECT p.id, p.parent_id, c.depth + 1 FROM public.tenants p JOIN chain c ON p.id = c.parent_id WHERE c.depth <= $2
+       )
+       SELECT (SELECT max(depth) FROM chain)::int AS depth, (SELECT count(*) FROM public.tenants WHERE parent_id = $1)::int AS children`,
+      [parentId, rule.maxDepth],
+    )) as [{ depth: number; children: number }];
+    if (depth >= rule.maxDepth) return { refused: 'depth_exceeded', parent, limit: rule.maxDepth };
+    const limit = rule.childLimit(parent);
+    return children >= limit ? { refused: 'child_limit_reached', parent, limit } : null;
   }
 
   /** Runs `work` in one transaction (a change and its audit entry). */
@@ -89,7 +119,7 @@ export class TenantsRepository {
   }
 
   /** The insert, and (with a cap) the owner's count of top-level tenants, in one statement. */
-  private async insert(m: EntityManager, t: NewTenant, cap: number | null): Promise<CreateResult> {
+  private async insert(m: EntityManager, t: NewTenant, cap: number | null): Promise<TenantRow | 'slug_taken' | 'tenant_limit_reached'> {
     const rows = (await m.query(
       `WITH owned AS (
          SELECT CASE WHEN $8::int IS NULL THEN 0 ELSE (SELECT count(*)::int FROM public.tenants WHERE owner_id = $7 AND parent_id IS NULL) END AS n

@@ -3,13 +3,13 @@ import { AppConfig } from '../../../config/src/index.js';
 import { isDeepStrictEqual } from 'node:util';
 import { type AuditActor, AuditLog, CLI_ACTOR } from '../../../audit/src/index.js';
 import { isPlainObject, jsonMergePatch, NotFound, ValidationFailed } from '../../../common/src/index.js';
-import { AlreadyProvisioned, CannotCreateChild, LimitAbovePlan, OperatorSuspension, SlugTaken, TenantLimitReached } from '../tenancy.errors.js';
+import { AlreadyProvisioned, CannotCreateChild, ChildLimitReached, TenantDepthExceeded, LimitAbovePlan, OperatorSuspension, SlugTaken, TenantLimitReached } from '../tenancy.errors.js';
 import { type Suspender, type TenantPlan, tenantSchemaName } from '../../../database/src/index.js';
 import type { AuthUser } from '../../../identity/src/index.js';
 import { TenantJobsProducer } from '../../../jobs/src/index.js';
 import { maskSecrets, TenantSecrets } from '../../../secrets/src/index.js';
 import { type AccessContext, roleGrants, P } from '../../../rbac/src/index.js';
-import { effectiveLimit, LIMIT_COLUMNS, limitChanges, type LimitChange, needsAuthority, PLAN_CEILINGS } from './plans.js';
+import { effectiveLimit, LIMIT_COLUMNS, limitChanges, type LimitChange, MAX_TENANT_DEPTH, needsAuthority, PLAN_CEILINGS } from './plans.js';
 import { slugProblem } from './slug.util.js';
 import type { CreateTenantDto, ListTenantsQueryDto, TenantDto, TenantListDto, UpdateTenantDto } from './tenant.dto.js';
 import { TenantDirectory } from '../context/tenant-directory.js';
@@ -117,11 +117,16 @@ export class TenantsService {
         parentId,
         ownerId: caller.id,
         maxTopLevelOwned: caller.isPlatformAdmin ? undefined : this.config.MAX_TENANTS_PER_USER,
+        // For everyone, platform admins too: they raise a parent's settings.max_child_tenants instead.
+        hierarchy: { maxDepth: MAX_TENANT_DEPTH, childLimit: (parent) => effectiveLimit(parent, 'max_child_tenants') },
       },
       (m, created) => this.recordChange(m, 'tenant.created', null, created),
     );
     if (row === 'slug_taken') throw new SlugTaken(dto.slug);
     if (row === 'tenant_limit_reached') throw new TenantLimitReached(this.config.MAX_TENANTS_PER_USER);
+    if ('refused' in row) {
+      throw row.refused === 'depth_exceeded' ? new TenantDepthExceeded(row.parent, row.limit) : new ChildLimitReached(row.parent, row.limit);
+    }
     if (!isDeepStrictEqual(this.secrets.withoutSecrets(settings), settings)) {
       // After the tenant's commit: its data key row refers to the tenant. Audited as an update (the diff is redacted).
       const sealed = await this.secrets.sealSettings(row.id, {}, settings);
