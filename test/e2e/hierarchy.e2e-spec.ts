@@ -125,9 +125,17 @@ describe('hierarchy: access down the tree', () => {
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     expect(patched.body.settings).toMatchObject({ welcome_message: 'hi from the top' });
 
+    // The management API's view of the same corpus, for the ancestor and for the tenant's own owner.
+    for (const token of [owner.token, grandOwner.token]) {
+      const corpus = await request('GET', `/api/tenants/${grandchild.slug}/corpus`, { token });
+      expect(corpus.status, JSON.stringify(corpus.body)).toBe(200);
+      expect(corpus.body).toMatchObject({ total: 1, skip: 0, documents: [{ id: doc.body.id, title: 'From the top', content: 'hello' }] });
+    }
+
     const suspended = await request('DELETE', `/api/tenants/${grandchild.id}`, { token: owner.token });
     expect(suspended.status).toBe(200);
     expect(suspended.body.status).toBe('suspended');
+    expectError(await request('GET', `/api/tenants/${grandchild.id}/corpus`, { token: owner.token }), 403, 'tenant_suspended');
 
     // Creating children of a child the top's owner is no member of: ancestors' admins may.
     const sibling = await createChild(owner.token, child.id);
@@ -157,5 +165,28 @@ describe('hierarchy: access down the tree', () => {
     // The parent's owner lists both children.
     const mine = await request('GET', `/api/tenants?parent=${parent.slug}`, { token: owner.token });
     expect(mine.body.tenants.map((t: { id: string }) => t.id).sort()).toEqual([child.id, sibling.id].sort());
+  });
+
+  it("GET /api/tenants/{t}/corpus: a parent's admin reads a child's documents, never the other way round", async () => {
+    const { owner, tenant: parent } = await activeTenant(request, { plan: 'enterprise' });
+    const created = await createTenant(request, owner.token, { parent_id: parent.id });
+    const child = await waitForStatus(request, owner.token, created.id);
+    const childAdmin = await memberOf(child.id, 'admin');
+    const [parentAdmin, viewer, outsider] = await Promise.all([memberOf(parent.id, 'admin'), memberOf(child.id, 'viewer'), registerUser(request)]);
+    const put = (token: string, tenant: string, title: string) =>
+      request('POST', '/api/v1/corpus/documents', { token, headers: { 'x-tenant-id': tenant }, body: { title, content: `${title} body` } });
+    const mine = await put(childAdmin.token, child.id, 'Child handbook');
+    expect(mine.status).toBe(201);
+    expect((await put(owner.token, parent.id, 'Parent secrets')).status).toBe(201);
+
+    for (const token of [parentAdmin.token, viewer.token]) {
+      const res = await request('GET', `/api/tenants/${child.id}/corpus?q=handbook`, { token });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.documents.map((d: { id: string }) => d.id)).toEqual([mine.body.id]);
+    }
+    expectError(await request('GET', `/api/tenants/${parent.id}/corpus`, { token: childAdmin.token }), 403, 'not_a_member');
+    expectError(await request('GET', `/api/tenants/${child.id}/corpus`, { token: outsider.token }), 403, 'not_a_member');
+    expectError(await request('GET', `/api/tenants/${child.id}/corpus?limit=0`, { token: owner.token }), 400, 'validation_failed');
+    expectError(await request('GET', `/api/tenants/${uniqueSlug('nope')}/corpus`, { token: owner.token }), 404, 'not_found');
   });
 });

@@ -3,10 +3,11 @@ import { TenancyModule } from '../../tenancy/src/index.js';
 import { DocumentsController } from './documents.controller.js';
 import { DocumentsRepository } from './documents.repository.js';
 import { DocumentsService } from './documents.service.js';
+import { TenantCorpusController } from './tenant-corpus.controller.js';
 
 @Module({
   imports: [TenancyModule],
-  controllers: [DocumentsController],
+  controllers: [DocumentsController, TenantCorpusController],
   providers: [DocumentsService, DocumentsRepository],
   exports: [DocumentsService],
 })
