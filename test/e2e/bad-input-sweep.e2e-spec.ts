@@ -61,7 +61,13 @@ async function victimSnapshot(): Promise<Record<string, unknown[]>> {
   return out;
 }
 
-/** A user owning an active tenant with one document: the sweeping caller of one operation. */
+async function createApiKey(token: string, tenantId: string): Promise<string> {
+  const res = await request('POST', `/api/tenants/${tenantId}/api-keys`, { token, body: { name: 'sweep', scopes: ['corpus:read'] } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.id as string;
+}
+
+/** A user owning an active tenant with one document (and an API key for key routes): the sweeping caller of one operation. */
 async function sweeper(op: SweptOperation, admin: boolean): Promise<SweepContext> {
   const { owner, tenant } = await activeTenant(request);
   let token = owner.token;
@@ -70,6 +76,9 @@ async function sweeper(op: SweptOperation, admin: boolean): Promise<SweepContext
     token = (await request('POST', '/api/v1/auth/login', { body: { email: owner.email, password: owner.password } })).body.access_token as string;
   }
   const documentId = await createDocument(token, tenant.id, 'mine');
+  // Routes of API keys take a key's id.
+  const keyRoute = /\/(api-keys|tokens)\/\{id\}/.test(op.path);
+  const keyId = keyRoute ? await createApiKey(token, tenant.id) : undefined;
   return {
     doc,
     token,
@@ -82,7 +91,7 @@ async function sweeper(op: SweptOperation, admin: boolean): Promise<SweepContext
       // credentials where an operation checks them (login, password change), fresh ones elsewhere.
       named: {
         tenant: () => tenant.id,
-        id: () => documentId,
+        id: () => keyId ?? documentId,
         email: () => (op.path.endsWith('/login') ? owner.email : `${uniqueSlug('sweep')}@example.com`),
         password: () => owner.password,
         current_password: () => owner.password,
@@ -143,7 +152,8 @@ describe('bad-input sweep over /docs-json', () => {
   it('every route the API registers is in /docs-json (so none escapes the sweep)', () => {
     const served: string[] = [];
     for (const controller of collectControllers(AppModule.forRoot(loadConfig(stack.env)))) {
-      const base = (Reflect.getMetadata(PATH_METADATA, controller) as string | undefined) ?? '';
+      // A controller may serve several paths (an alias: .../api-keys and .../tokens).
+      const bases = [(Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined) ?? ''].flat();
       const proto = controller.prototype as Record<string, unknown>;
       for (const name of Object.getOwnPropertyNames(proto)) {
         const handler = proto[name];
@@ -151,8 +161,10 @@ describe('bad-input sweep over /docs-json', () => {
         const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
         if (method === undefined) continue;
         const sub = (Reflect.getMetadata(PATH_METADATA, handler) as string | undefined) ?? '';
-        const path = `/${[base, sub].join('/')}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1').replace(/:(\w+)/g, '{$1}');
-        served.push(`${RequestMethod[method]} ${path}`);
+        for (const base of bases) {
+          const path = `/${[base, sub].join('/')}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1').replace(/:(\w+)/g, '{$1}');
+          served.push(`${RequestMethod[method]} ${path}`);
+        }
       }
     }
     const documented = operations(doc).map((o) => `${o.method} ${o.path}`);

@@ -4,11 +4,12 @@
 // every connection serves many tenants in turn. Whatever the interleaving:
 // - every document an answer carries belongs to the tenant the request named, and that tenant
 //   is one the caller may act in;
-// - every refusal is a 403 (not a member) or 404 (another tenant's document, unknown tenant).
+// - every refusal is a 403 (not a member; an API key outside its tenant) or 404 (another tenant's document, unknown tenant).
 // A failing run prints its seed and path: replay it with ISOLATION_SEED=<seed> ISOLATION_PATH=<path>.
 // `npm run bench:isolation` runs the same property over >= 100,000 requests and prints p99.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ALL_PERMISSIONS } from '../../libs/rbac/src/index.js';
 import { activeTenant, type Doc, registerUser, type Request, type TestUser } from '../support/http.js';
 import { nodeClient } from '../support/node-http.js';
 import { type Stack, startStack } from '../support/stack.js';
@@ -21,12 +22,18 @@ const BATCH = 40;
 const TENANTS = 6;
 const DOCS_PER_TENANT = 4;
 
-/** How a caller proves who it is. API keys join here when they exist: one more entry. */
+/** How a caller proves who it is: the owner's JWT, or an API key of the actor's tenant (with every read scope). */
 interface AuthKind {
   name: string;
-  headers(owner: TestUser): Record<string, string>;
+  headers(actor: Fixture): Record<string, string>;
+  /** A key acts in its own tenant alone (another tenant of the same owner included): elsewhere 403 with this code. */
+  keyedTo?: 'api_key_out_of_scope';
 }
-const AUTH_KINDS: AuthKind[] = [{ name: 'bearer', headers: (owner) => ({ authorization: `Bearer ${owner.token}` }) }];
+const AUTH_KINDS: AuthKind[] = [
+  { name: 'bearer', headers: (actor) => ({ authorization: `Bearer ${actor.owner.token}` }) },
+  { name: 'api-key', headers: (actor) => ({ 'x-api-key': actor.key }), keyedTo: 'api_key_out_of_scope' },
+];
+const READ_SCOPES = ALL_PERMISSIONS.filter((p) => p.endsWith(':read'));
 
 interface Fixture {
   id: string;
@@ -35,6 +42,8 @@ interface Fixture {
   docs: Doc[];
   /** A word only this tenant's documents contain (for search). */
   word: string;
+  /** An API key of the owner's, scoped to this tenant, with every read scope. */
+  key: string;
 }
 
 type Op =
@@ -71,7 +80,9 @@ beforeAll(async () => {
         expect(res.status, JSON.stringify(res.body)).toBe(201);
         docs.push(res.body);
       }
-      return { id: tenant.id, slug: tenant.slug, owner, docs, word };
+      const key = await setup('POST', `/api/tenants/${tenant.id}/api-keys`, { token: owner.token, body: { name: 'isolation', scopes: READ_SCOPES } });
+      expect(key.status, JSON.stringify(key.body)).toBe(201);
+      return { id: tenant.id, slug: tenant.slug, owner, docs, word, key: key.body.key as string };
     }),
   );
 }, 120_000);
@@ -80,7 +91,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const mayAct = (actor: number, named: number): boolean => tenants[actor]!.owner.id === tenants[named]!.owner.id;
+const mayAct = (op: Op): boolean =>
+  AUTH_KINDS[op.auth]!.keyedTo ? op.actor === op.named : tenants[op.actor]!.owner.id === tenants[op.named]!.owner.id;
 
 function target(op: Op): Target {
   const named = tenants[op.named]!;
@@ -101,15 +113,17 @@ async function check(op: Op): Promise<string | undefined> {
   const named = tenants[op.named]!;
   const started = performance.now();
   const res = await request<{ documents?: Doc[]; id?: string; metadata?: { tenant?: string }; code?: string }>('GET', path, {
-    headers: { ...headers, ...AUTH_KINDS[op.auth]!.headers(actor.owner) },
+    headers: { ...headers, ...AUTH_KINDS[op.auth]!.headers(actor) },
   });
   latencies.push(performance.now() - started);
   const what = `${JSON.stringify(op)} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
   cover(`strategy:${op.strategy}`);
   cover(`op:${op.kind}`);
-  cover(`outcome:${!mayAct(op.actor, op.named) ? 'not-a-member' : op.kind === 'get' && op.docOf !== op.named ? 'foreign-document' : 'allowed'}`);
-  if (op.actor !== op.named && mayAct(op.actor, op.named)) cover('outcome:other-tenant-of-same-owner');
-  if (!mayAct(op.actor, op.named)) return res.status === 403 && res.body.code === 'not_a_member' ? undefined : `not a member, expected 403: ${what}`;
+  cover(`auth:${AUTH_KINDS[op.auth]!.name}`);
+  cover(`outcome:${!mayAct(op) ? 'not-a-member' : op.kind === 'get' && op.docOf !== op.named ? 'foreign-document' : 'allowed'}`);
+  if (op.actor !== op.named && mayAct(op)) cover('outcome:other-tenant-of-same-owner');
+  const refusal = AUTH_KINDS[op.auth]!.keyedTo ?? 'not_a_member';
+  if (!mayAct(op)) return res.status === 403 && res.body.code === refusal ? undefined : `${refusal}, expected 403: ${what}`;
   if (op.kind === 'get') {
     if (op.docOf !== op.named) return res.status === 404 ? undefined : `another tenant's document, expected 404: ${what}`;
     return res.status === 200 && res.body.id === named.docs[op.doc]!.id && res.body.metadata?.tenant === named.id ? undefined : `own document: ${what}`;
@@ -151,7 +165,7 @@ describe('isolation property', () => {
     console.log(`isolation property: ${sent} requests in ${runs} batches of ${BATCH}, ${TENANTS} tenants, auth kinds ${AUTH_KINDS.map((a) => a.name).join(', ')}; latency p50 ${p(50)} ms, p99 ${p(99)} ms`);
     expect(sent).toBeGreaterThanOrEqual(REQUESTS - BATCH);
     // Every resolution method, operation and outcome was exercised (a generator that drifted would show here).
-    for (const key of [...STRATEGIES.map((s) => `strategy:${s}`), 'op:list', 'op:search', 'op:get', 'outcome:allowed', 'outcome:foreign-document', 'outcome:not-a-member', 'outcome:other-tenant-of-same-owner']) {
+    for (const key of [...STRATEGIES.map((s) => `strategy:${s}`), ...AUTH_KINDS.map((a) => `auth:${a.name}`), 'op:list', 'op:search', 'op:get', 'outcome:allowed', 'outcome:foreign-document', 'outcome:not-a-member', 'outcome:other-tenant-of-same-owner']) {
       expect(covered.get(key) ?? 0, key).toBeGreaterThan(0);
     }
   }, Number(process.env.ISOLATION_TIMEOUT_MS ?? 240_000));

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AppModule } from '../../apps/api/src/app.module.js';
 import { loadConfig } from '../../libs/config/src/index.js';
-import { type AccessContext, abilityFor, collectControllers, type DeclaredRoute, grantsAll, listRoutes } from '../../libs/rbac/src/index.js';
+import { type AccessContext, abilityFor, ALL_PERMISSIONS, collectControllers, type DeclaredRoute, grantsAll, listRoutes, type Permission } from '../../libs/rbac/src/index.js';
 import { activeTenant, client, createTenant, registerUser, type TestUser, waitForStatus } from '../support/http.js';
 
 const stack = inject('stack');
@@ -27,7 +27,10 @@ interface Caller {
   target: Target;
   /** What the tenancy guard should resolve for the caller (null: not a member, not elevated: refused). */
   access: Omit<AccessContext, 'tenantId'> | null;
+  /** An API key of the target's owner, made for each route with these scopes. */
+  keyScopes?: (route: DeclaredRoute) => Permission[];
 }
+const apiKey = (name: string, keyScopes: Caller['keyScopes']): Caller => ({ name, target: 'child', access: { role: null, elevated: false, via: 'api_key' }, keyScopes });
 
 const member = (role: 'owner' | 'admin' | 'member' | 'viewer'): Caller['access'] => ({ role, elevated: false, via: 'member' });
 const CALLERS: readonly Caller[] = [
@@ -41,14 +44,15 @@ const CALLERS: readonly Caller[] = [
   // The admin of the child, acting on the parent: administering a child gives nothing upwards.
   { name: 'child admin', target: 'parent', access: null },
   { name: 'platform admin', target: 'child', access: { role: null, elevated: true, via: 'platform' } },
-  // API keys (not built yet): add 'api key with the scope' and 'api key without it' here, with their tokens below.
+  apiKey('api key with the scope', (route) => [...route.permissions]),
+  apiKey('api key without it', (route) => ALL_PERMISSIONS.filter((p) => !route.permissions.includes(p))),
 ];
 
 /** Whether the caller may call the route, from the catalogue and the same CASL abilities the guard uses. */
 function expectedAllowed(route: DeclaredRoute, caller: Caller): boolean {
   const takesTenant = route.tenantScoped || route.path.includes(':tenant');
   if (!takesTenant || !caller.access) return false; // fail closed: no tenant, no permission
-  const ability = abilityFor({ tenantId: 'x', ...caller.access });
+  const ability = abilityFor({ tenantId: 'x', ...caller.access, ...(caller.keyScopes ? { scopes: caller.keyScopes(route) } : {}) });
   return ability !== null && grantsAll(ability, route.permissions);
 }
 
@@ -76,6 +80,8 @@ beforeAll(async () => {
     await db.query('INSERT INTO public.memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)', [created.id, users[role]!.id, role]);
   }
   const child = (await waitForStatus(request, operator.token, created.id)) as { id: string };
+  // Two keys per route are made on the child.
+  await db.query('UPDATE public.tenants SET max_api_keys = 10000 WHERE id = $1', [child.id]);
   tenants = { parent, child };
   tokens = {
     ...Object.fromEntries(Object.entries(users).map(([n, u]) => [n, u.token])),
@@ -96,11 +102,17 @@ async function restoreTenants(): Promise<void> {
 }
 
 /** A minimal request: the tenant in its path parameter or X-Tenant-ID, unknown ids for other parameters, an empty JSON body. */
-function call(route: DeclaredRoute, caller: Caller) {
+async function call(route: DeclaredRoute, caller: Caller) {
   const tenantId = tenants[caller.target].id;
+  let token = tokens[caller.name];
+  if (caller.keyScopes) {
+    const key = await request('POST', `/api/tenants/${tenantId}/api-keys`, { token: tokens.owner, body: { name: caller.name, scopes: caller.keyScopes(route) } });
+    expect(key.status, JSON.stringify(key.body)).toBe(201);
+    token = key.body.key as string;
+  }
   const path = route.path.replace(/:(\w+)/g, (_, name: string) => (name === 'tenant' ? tenantId : randomUUID()));
   const body = ['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined;
-  return request(route.method, path, { token: tokens[caller.name], body, headers: route.tenantScoped ? { 'x-tenant-id': tenantId } : {} });
+  return request(route.method, path, { token, body, headers: route.tenantScoped ? { 'x-tenant-id': tenantId } : {} });
 }
 
 const covered = new Set<DeclaredRoute>();

@@ -1,9 +1,24 @@
-/** The authenticated caller, as the JWT strategy puts it on `request.user`. */
+/** An API key's grant, as the api-key strategy puts it on `request.user.apiKey`. */
+export interface ApiKeyGrant {
+  id: string;
+  /** The tenant that owns the key. */
+  tenantId: string;
+  /** The one tenant the key acts in (the owner or one of its descendants). */
+  tenantScope: string;
+  scopes: string[];
+  /** The creator's platform-admin flag: the key never acts as one, but its creator's rights bound its scopes. */
+  creatorIsPlatformAdmin: boolean;
+}
+
+/** The authenticated caller, as the JWT or api-key strategy puts it on `request.user`. */
 export interface AuthUser {
   id: string;
   email: string;
-  /** From the user's row (cached per process), never from the token. */
+  /** From the user's row (cached per process), never from the token. Always false for an API key. */
   isPlatformAdmin: boolean;
+  /** Set when the caller is an API key (the audit log records the key as the actor); `id` is then its creator. */
+  apiKeyId?: string;
+  apiKey?: ApiKeyGrant;
 }
 
 export interface JwtClaims {

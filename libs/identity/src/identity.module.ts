@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../../config/src/index.js';
+import { ApiKeyStrategy } from './api-key.strategy.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { BootstrapAdmin } from './bootstrap-admin.js';
@@ -23,7 +24,7 @@ const CORE_PROVIDERS = [
   { provide: INVITATION_LOOKUP, useClass: NoInvitations },
 ];
 
-/** Users, passwords (argon2id), JWT login and the passport strategy. */
+/** Users, passwords (argon2id), JWT login and the passport strategies (JWT, API key). */
 @Module({
   imports: [
     PassportModule,
@@ -36,7 +37,7 @@ const CORE_PROVIDERS = [
     }),
   ],
   controllers: [AuthController],
-  providers: [...CORE_PROVIDERS, UserDirectory, JwtStrategy, BootstrapAdmin],
+  providers: [...CORE_PROVIDERS, UserDirectory, JwtStrategy, ApiKeyStrategy, BootstrapAdmin],
   exports: [AuthService, UsersRepository, UsersService],
 })
 export class IdentityModule {}

@@ -39,10 +39,29 @@ export const ROLE_ABILITIES: Readonly<Record<MemberRole, TenantAbility>> = {
  */
 const ELEVATED_ABILITY = ROLE_ABILITIES.owner;
 
-/** The caller's ability in the tenant of the request: one of five immutable abilities, built once. */
+const scopeAbilities = new Map<string, TenantAbility>();
+
+/** An API key's ability: exactly its scopes (one ability per distinct set of scopes, built once). */
+function scopeAbility(scopes: readonly Permission[]): TenantAbility {
+  const id = [...scopes].sort().join(' ');
+  let ability = scopeAbilities.get(id);
+  if (!ability) {
+    ability = define((can) => {
+      for (const p of scopes) {
+        const [resource, action] = p.split(':') as [Resource, Action];
+        can(action, resource);
+      }
+    });
+    if (scopeAbilities.size >= 10_000) scopeAbilities.clear();
+    scopeAbilities.set(id, ability);
+  }
+  return ability;
+}
+
+/** The caller's ability in the tenant of the request: a role's or an API key's, each immutable and built once. */
 export function abilityFor(access: AccessContext): TenantAbility | null {
   if (access.elevated) return ELEVATED_ABILITY;
-  // API keys (not built yet): the key's scopes become its ability here.
+  if (access.scopes) return scopeAbility(access.scopes);
   return access.role ? ROLE_ABILITIES[access.role] : null;
 }
 

@@ -1,11 +1,12 @@
 import type { MemberRole } from '../../database/src/index.js';
+import type { Permission } from './permissions.js';
 
 /**
  * Why the caller may act on the tenant: their own membership, as a platform operator,
  * or as owner/admin of an ancestor tenant (`ancestorId`). Rules that depend on who made a
  * decision (suspensions, limits above the plan) read it.
  */
-export type AccessVia = 'member' | 'platform' | 'ancestor';
+export type AccessVia = 'member' | 'platform' | 'ancestor' | 'api_key';
 
 /** Who is calling and in which tenant: the tenancy guard writes it (with the tenant) to the request context, once. */
 export interface AccessContext {
@@ -17,4 +18,6 @@ export interface AccessContext {
   via: AccessVia;
   /** With via 'ancestor': the nearest ancestor the caller administers. */
   ancestorId?: string;
+  /** With via 'api_key': the key's scopes, its whole ability. */
+  scopes?: readonly Permission[];
 }

@@ -95,3 +95,31 @@ export class TenantDepthExceeded extends DomainError {
     super('conflict', 'tenant_depth_exceeded', `Tenant '${parent.slug}' is at depth ${maxDepth}, the deepest a tenant may be: it cannot have children`, { max_depth: maxDepth });
   }
 }
+
+/** An API key used outside its `tenant_scope` (or on a route that names no tenant). */
+export class ApiKeyOutOfScope extends DomainError {
+  constructor(tenant?: NamedTenant) {
+    super('forbidden', 'api_key_out_of_scope', tenant ? `This API key may not act in tenant '${tenant.slug}'` : 'An API key acts only in its tenant');
+  }
+}
+
+/** Creating a key beyond the tenant's `max_api_keys`. */
+export class ApiKeyLimitReached extends DomainError {
+  constructor(limit: number) {
+    super('forbidden', 'api_key_limit_reached', `This tenant already has ${limit} active API keys, its max_api_keys`, { limit });
+  }
+}
+
+/** A key's scopes must be a subset of its creator's own permissions. */
+export class ScopesExceedCaller extends DomainError {
+  constructor(scopes: readonly string[]) {
+    super('forbidden', 'scopes_exceed_caller', `You may not grant a key permissions you do not hold: ${scopes.join(', ')}`, { scopes });
+  }
+}
+
+/** `tenant_scope` must be the tenant itself or one of its descendants. */
+export class TenantScopeOutside extends DomainError {
+  constructor(scope: string) {
+    super('forbidden', 'tenant_scope_outside', `tenant_scope '${scope.slice(0, 64)}' is neither this tenant nor one of its descendants`);
+  }
+}

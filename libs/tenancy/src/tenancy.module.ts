@@ -5,6 +5,9 @@ import { ProvisioningService } from './provisioning/provisioning.service.js';
 import { TenantProvisioningProcessor } from './provisioning/tenant-provisioning.processor.js';
 import { TenantSchemaUpgrader } from './provisioning/tenant-schema-upgrader.js';
 import { TenantSchemasRepository } from './provisioning/tenant-schemas.repository.js';
+import { ApiKeysController } from './api-keys/api-keys.controller.js';
+import { ApiKeysRepository } from './api-keys/api-keys.repository.js';
+import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { TenantAccessGuard } from './context/tenant-access.guard.js';
 import { TenantContext } from './context/tenant-context.js';
 import { TenantDirectory } from './context/tenant-directory.js';
@@ -15,12 +18,14 @@ import { TenantsController } from './tenants/tenants.controller.js';
 import { TenantsRepository } from './tenants/tenants.repository.js';
 import { TenantsService } from './tenants/tenants.service.js';
 
-/** Tenants over HTTP: CRUD and lifecycle, resolution, access, the request unit of work. */
+/** Tenants over HTTP: CRUD and lifecycle, API keys, resolution, access, the request unit of work. */
 @Module({
   imports: [JobsModule, SecretsModule],
-  controllers: [TenantsController, AuditLogController],
+  controllers: [TenantsController, AuditLogController, ApiKeysController],
   providers: [
     TenantsService,
+    ApiKeysService,
+    ApiKeysRepository,
     TenantsRepository,
     TenantDirectory,
     TenantEvents,

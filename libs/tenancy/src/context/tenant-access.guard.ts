@@ -2,12 +2,12 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../../../config/src/index.js';
 import { Forbidden, NotFound, ValidationFailed } from '../../../common/src/index.js';
-import type { AuthUser } from '../../../identity/src/index.js';
-import { type AccessContext, routeRule } from '../../../rbac/src/index.js';
+import type { ApiKeyGrant, AuthUser } from '../../../identity/src/index.js';
+import { abilityFor, type AccessContext, grantsAll, type Permission, routeRule } from '../../../rbac/src/index.js';
 import { TenantContext } from './tenant-context.js';
 import { TenantDirectory, tenantKey } from './tenant-directory.js';
 import { tenantCandidates } from './tenant-resolution.js';
-import { NotAMember, TenantConflict, TenantNotReady, TenantSuspended } from '../tenancy.errors.js';
+import { ApiKeyOutOfScope, NotAMember, TenantConflict, TenantNotReady, TenantSuspended } from '../tenancy.errors.js';
 import { type TenantRow, TenantsRepository } from '../tenants/tenants.repository.js';
 
 export type TenantRequest = FastifyRequest & { user?: AuthUser };
@@ -36,14 +36,18 @@ export class TenantAccessGuard implements CanActivate {
       tenant = await this.resolveScoped(req);
     } else {
       const key = (req.params as Record<string, string | undefined> | undefined)?.tenant;
-      if (key === undefined) return true;
+      if (key === undefined) {
+        // An API key acts in its tenant only: never on the routes of the user who created it.
+        if (req.user?.apiKey) throw new ApiKeyOutOfScope();
+        return true;
+      }
       if (tenantKey(key) === null) throw new NotFound('Tenant', key.slice(0, 64));
       tenant = await this.directory.find(key);
       if (!tenant) throw new NotFound('Tenant', key);
     }
     const user = req.user;
     if (!user) throw new Forbidden('Authentication required');
-    const access = await this.accessFor(tenant, user);
+    const access = user.apiKey ? await this.keyAccess(tenant, user, user.apiKey) : await this.accessFor(tenant, user);
     if (scoped) {
       if (tenant.status === 'suspended') throw new TenantSuspended(tenant);
       if (tenant.status !== 'active') throw new TenantNotReady(tenant);
@@ -58,6 +62,13 @@ export class TenantAccessGuard implements CanActivate {
    */
   private async resolveScoped(req: TenantRequest): Promise<TenantRow> {
     const candidates = tenantCandidates(req.raw, this.config.BASE_DOMAIN);
+    const keyScope = req.user?.apiKey?.tenantScope;
+    if (candidates.length === 0 && keyScope) {
+      // A key alone resolves its tenant.
+      const tenant = await this.directory.find(keyScope);
+      if (!tenant) throw new NotFound('Tenant', keyScope);
+      return tenant;
+    }
     if (candidates.length === 0) {
       throw new ValidationFailed('No tenant in this request: send X-Tenant-ID or X-Tenant-Slug, call <slug>.BASE_DOMAIN, or use /api/v1/{slug}/...');
     }
@@ -84,6 +95,17 @@ export class TenantAccessGuard implements CanActivate {
     const tenants = await Promise.all([...keys].map(resolve));
     if (new Set(tenants.map((t) => t.id)).size > 1) throw new TenantConflict([...keys]);
     return tenants[0]!;
+  }
+
+  /**
+   * An API key acts in its `tenant_scope` alone, with those of its scopes its creator still
+   * holds there (a creator who lost a right, or left, takes it from the key too).
+   */
+  private async keyAccess(tenant: TenantRow, user: AuthUser, key: ApiKeyGrant): Promise<AccessContext> {
+    if (tenant.id !== key.tenantScope) throw new ApiKeyOutOfScope(tenant);
+    const creator = abilityFor(await this.accessFor(tenant, { ...user, isPlatformAdmin: key.creatorIsPlatformAdmin }));
+    const scopes = (key.scopes as Permission[]).filter((p) => creator !== null && grantsAll(creator, [p]));
+    return { tenantId: tenant.id, role: null, elevated: false, via: 'api_key', scopes };
   }
 
   /** Members act with their role; platform admins and owners/admins of an ancestor tenant are elevated. */

@@ -4,7 +4,7 @@ import { IsBoolean, IsIn, IsObject, IsOptional, IsString, MaxLength, MinLength }
 import { IsSafeInt, Optional, PageQueryDto } from '../../../common/src/index.js';
 import { TENANT_PLANS, TENANT_STATUSES, type TenantPlan, type TenantStatus } from '../../../database/src/index.js';
 
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+export const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
 export class CreateTenantDto {
   @ApiProperty({ example: 'Acme Corp', maxLength: 200 })

@@ -1,0 +1,94 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-custom';
+import { DataSource } from 'typeorm';
+import { Unauthorized } from '../../common/src/index.js';
+import { apiKeyMatches, apiKeyPrefix } from './api-key.util.js';
+import type { AuthUser } from './auth-user.js';
+import { UserDirectory } from './user-directory.js';
+
+interface KeyRow {
+  id: string;
+  tenant_id: string;
+  tenant_scope: string;
+  key_hash: Buffer;
+  scopes: string[];
+  created_by: string | null;
+  email: string | null;
+  expired: boolean;
+  revoked: boolean;
+}
+
+/** `last_used_at` is written at most this often per key and process. */
+const LAST_USED_EVERY_MS = 60_000;
+
+type HeaderRequest = { headers: Record<string, string | string[] | undefined> };
+
+/** The key a request presents: `X-API-Key`, or `Authorization: Bearer <key>` when it has the key format. */
+export function presentedApiKey(req: HeaderRequest): string | null {
+  const header = req.headers['x-api-key'];
+  if (typeof header === 'string' && header !== '') return header.trim();
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && auth.startsWith('Bearer ')) {
+    const token = auth.slice(7).trim();
+    if (apiKeyPrefix(token) !== null) return token;
+  }
+  return null;
+}
+
+/**
+ * The `api-key` passport strategy. No cache: every request reads its key's row (one indexed
+ * lookup), so a revocation or an expiry holds at once on every API process. A request
+ * without a key falls through to the JWT strategy.
+ */
+@Injectable()
+export class ApiKeyStrategy extends PassportStrategy(Strategy, 'api-key') {
+  private readonly logger = new Logger(ApiKeyStrategy.name);
+  private readonly lastUsed = new Map<string, number>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly directory: UserDirectory,
+  ) {
+    super();
+  }
+
+  async validate(req: HeaderRequest): Promise<AuthUser | null> {
+    const key = presentedApiKey(req);
+    if (key === null) return null;
+    const prefix = apiKeyPrefix(key);
+    if (prefix === null) throw new Unauthorized('Invalid API key');
+    const rows = (await this.dataSource.query(
+      `SELECT k.id, k.tenant_id, k.tenant_scope, k.key_hash, k.scopes, k.created_by, u.email,
+              (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired, k.revoked_at IS NOT NULL AS revoked
+         FROM public.api_keys k LEFT JOIN public.users u ON u.id = k.created_by
+        WHERE k.prefix = $1`,
+      [prefix],
+    )) as KeyRow[];
+    const row = rows[0];
+    if (!row || !apiKeyMatches(key, row.key_hash)) throw new Unauthorized('Invalid API key');
+    if (row.revoked) throw new Unauthorized('This API key was revoked');
+    if (row.expired) throw new Unauthorized('This API key has expired');
+    const creator = row.created_by ? await this.directory.access(row.created_by) : null;
+    if (!row.created_by || !creator?.exists) throw new Unauthorized('The creator of this API key no longer exists');
+    this.touch(row.id);
+    return {
+      id: row.created_by,
+      email: row.email ?? '',
+      isPlatformAdmin: false,
+      apiKeyId: row.id,
+      apiKey: { id: row.id, tenantId: row.tenant_id, tenantScope: row.tenant_scope, scopes: row.scopes, creatorIsPlatformAdmin: creator.isPlatformAdmin },
+    };
+  }
+
+  /** Records the use at most once a minute per key, in the background (never in the request's unit of work). */
+  private touch(id: string): void {
+    const now = Date.now();
+    if ((this.lastUsed.get(id) ?? 0) > now - LAST_USED_EVERY_MS) return;
+    if (this.lastUsed.size >= 100_000) this.lastUsed.clear();
+    this.lastUsed.set(id, now);
+    this.dataSource.query(`UPDATE public.api_keys SET last_used_at = now() WHERE id = $1`, [id]).catch((err: Error) => {
+      this.logger.warn(`last_used_at of API key ${id}: ${err.message}`);
+    });
+  }
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+export interface ApiKeyRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  tenant_scope: string;
+  created_by: string | null;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  created_at: Date;
+}
+
+const COLUMNS = `id, tenant_id, name, prefix, scopes, tenant_scope, created_by, expires_at, last_used_at, revoked_at, created_at`;
+
+export interface NewApiKeyRow {
+  tenantId: string;
+  tenantScope: string;
+  name: string;
+  prefix: string;
+  hash: Buffer;
+  scopes: readonly string[];
+  createdBy: string;
+  expiresAt: string | null;
+}
+
+/** A tenant's API keys (public.api_keys); the key hash is written here and never read back. */
+@Injectable()
+export class ApiKeysRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /**
+   * Inserts the key unless the tenant already has `max_api_keys` active (unrevoked, unexpired)
+   * keys: the tenant row is locked first, so concurrent creates cannot overshoot the limit.
+   * Answers the limit when refused.
+   */
+  async insertWithinLimit(m: EntityManager, k: NewApiKeyRow): Promise<ApiKeyRow | { limit: number }> {
+    const [tenant] = (await m.query(`SELECT max_api_keys FROM public.tenants WHERE id = $1 FOR UPDATE`, [k.tenantId])) as Array<{ max_api_keys: number }>;
+    const limit = tenant?.max_api_keys ?? 0;
+    const [{ n }] = (await m.query(
+      `SELECT count(*)::int AS n FROM public.api_keys
+        WHERE tenant_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
+      [k.tenantId],
+    )) as [{ n: number }];
+    if (n >= limit) return { limit };
+    const rows = (await m.query(
+      `INSERT INTO public.api_keys (tenant_id, tenant_scope, name, prefix, key_hash, scopes, created_by, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+      [k.tenantId, k.tenantScope, k.name, k.prefix, k.hash, k.scopes, k.createdBy, k.expiresAt],
+    )) as ApiKeyRow[];
+    return rows[0]!;
+  }
+
+  async list(tenantId: string, skip: number, limit: number): Promise<{ rows: ApiKeyRow[]; total: number }> {
+    const rows = (await this.dataSource.query(
+      `SELECT ${COLUMNS}, count(*) OVER ()::int AS total FROM public.api_keys WHERE tenant_id = $1
+        ORDER BY created_at, id OFFSET $2 LIMIT $3`,
+      [tenantId, skip, limit],
+    )) as Array<ApiKeyRow & { total: number }>;
+    const total = rows[0]?.total ?? (skip > 0 ? await this.count(tenantId) : 0);
+    return { rows: rows.map(({ total: _total, ...row }) => row), total };
+  }
+
+  private async count(tenantId: string): Promise<number> {
+    const [{ n }] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM public.api_keys WHERE tenant_id = $1`, [tenantId])) as [{ n: number }];
+    return n;
+  }
+
+  async find(tenantId: string, id: string, m: EntityManager = this.dataSource.manager): Promise<ApiKeyRow | null> {
+    const rows = (await m.query(`SELECT ${COLUMNS} FROM public.api_keys WHERE tenant_id = $1 AND id = $2`, [tenantId, id])) as ApiKeyRow[];
+    return rows[0] ?? null;
+  }
+
+  /** Revokes the key (a revoked key stays revoked at its first revocation time); null when there is none. */
+  async revoke(m: EntityManager, tenantId: string, id: string): Promise<ApiKeyRow | null> {
+    const rows = (await m.query(
+      `UPDATE public.api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+      [tenantId, id],
+    )) as [ApiKeyRow[], number];
+    return rows[0][0] ?? null;
+  }
+}
