@@ -170,14 +170,21 @@ export class TenantsRepository {
     if (filter.status) where.push(`t.status = $${params.push(filter.status)}`);
     if (filter.parentId) where.push(`t.parent_id = $${params.push(filter.parentId)}`);
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const [countRows, rows] = await Promise.all([
-      this.dataSource.query(`SELECT count(*)::int AS total FROM public.tenants t ${clause}`, params) as Promise<Array<{ total: number }>>,
-      this.dataSource.query(
-        `SELECT ${COLUMNS} FROM public.tenants t ${clause} ORDER BY t.created_at, t.id OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
-        [...params, skip, limit],
-      ) as Promise<TenantRow[]>,
-    ]);
-    return { rows, total: countRows[0]?.total ?? 0 };
+    // One statement, so the page and its total come from one snapshot (two queries on two pooled
+    // connections disagreed when a tenant was created between them). The window count is taken
+    // before OFFSET/LIMIT; only a page past the end needs the count on its own.
+    const page = (await this.dataSource.query(
+      `SELECT ${COLUMNS}, count(*) OVER ()::int AS total_matched FROM public.tenants t ${clause}
+        ORDER BY t.created_at, t.id OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+      [...params, skip, limit],
+    )) as Array<TenantRow & { total_matched?: number }>;
+    let total = page[0]?.total_matched;
+    if (total === undefined) {
+      const [count] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM public.tenants t ${clause}`, params)) as Array<{ total: number }>;
+      total = count?.total ?? 0;
+    }
+    const rows = page.map(({ total_matched: _total, ...row }) => row as TenantRow);
+    return { rows, total };
   }
 
   /**
