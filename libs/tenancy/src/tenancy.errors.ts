@@ -77,3 +77,37 @@ export class TenantNotProvisioned extends DomainError {
     super('conflict', 'tenant_not_provisioned', `Tenant '${tenant.slug}' is ${tenant.status}: provisioning brings its schema up to date`);
   }
 }
+
+/** POST .../members when the tenant already has `max_members` members (a limit, like tenant_limit_reached). */
+export class MemberLimitReached extends DomainError {
+  constructor(limit: number) {
+    super('forbidden', 'member_limit_reached', `This tenant already has ${limit} members, its max_members`, { limit });
+  }
+}
+
+export class AlreadyMember extends DomainError {
+  constructor(email: string) {
+    super('conflict', 'already_member', `'${email}' is already a member of this tenant`);
+  }
+}
+
+/** Removing or demoting the tenant's only owner. */
+export class LastOwner extends DomainError {
+  constructor() {
+    super('conflict', 'last_owner', 'The last owner of a tenant cannot be removed or demoted; transfer the ownership first');
+  }
+}
+
+/** Granting the owner role, or changing an owner, is for owners (and platform or parent admins). */
+export class OwnersOnly extends DomainError {
+  constructor() {
+    super('forbidden', 'owners_only', 'Only an owner may grant the owner role or change an owner');
+  }
+}
+
+/** POST .../transfer to someone who is not a member of the tenant. */
+export class TransferTargetNotMember extends DomainError {
+  constructor(userId: string) {
+    super('conflict', 'transfer_target_not_member', `User '${userId}' is not a member of this tenant; ownership goes to an active member`);
+  }
+}
