@@ -21,7 +21,7 @@ const LIB_DEPS = {
   secrets: below('database'),
   rbac: below('database'),
   audit: below('database'),
-  identity: below('database', 'rbac'),
+  identity: below('database', 'rbac', 'audit'),
   tenancy: below('database', 'rbac', 'identity', 'audit', 'secrets'),
   corpus: below('database', 'rbac', 'identity', 'audit', 'tenancy'),
   billing: below('database', 'rbac', 'identity', 'audit', 'tenancy'),

@@ -97,6 +97,7 @@ async function sweeper(op: SweptOperation, admin: boolean): Promise<SweepContext
         current_password: () => owner.password,
         new_password: () => owner.password,
         slug: () => uniqueSlug('sweep'),
+        user_id: () => owner.id,
       },
       victim: { tenantId: victim.tenant.id, slug: victim.tenant.slug, documentId: victim.documentId },
     },

@@ -171,6 +171,23 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(1)
   REGISTRATIONS_PER_IP_PER_MINUTE = 30;
 
+  // Mail (invitations).
+  /** Where mail goes (smtp:// or smtps://, credentials in the URL). Unset: messages are written as .eml files under DATA_DIR/mail. */
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^smtps?:\/\/[^\s]+$/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string = undefined; // initialised, so loadConfig picks it from the environment
+
+  /** The From address of outgoing mail (a tenant's branding.email_from_name replaces its display name). */
+  @IsString() @MinLength(3)
+  MAIL_FROM = 'Tenantry <no-reply@tenantry.local>';
+
+  /** The base URL links in mail point at (the invitation's sign-up link). */
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'PUBLIC_URL must be an http(s) URL' })
+  PUBLIC_URL = 'http://localhost:3000';
+
+  /** How long an invitation stays pending. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(8760)
+  INVITATION_TTL_HOURS = 168;
+
   /** Upper bound on how long a user's admin flag or token version may be stale should an invalidation be lost. */
   @Type(() => Number) @IsInt() @Min(0)
   USER_CACHE_TTL_MS = 60_000;

@@ -8,6 +8,7 @@ import type { JwtClaims } from './auth-user.js';
 import type { MeDto, RegisterDto, RegisterResponseDto, TokenDto, UserDto } from './auth.dto.js';
 import { LoginThrottle } from './login-throttle.js';
 import { hashPassword, passwordMatches } from './password.util.js';
+import { PendingInvitations } from './invitations.js';
 import { RegistrationPolicy } from './registration-policy.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
@@ -31,11 +32,13 @@ export class AuthService {
     private readonly config: AppConfig,
     private readonly throttle: LoginThrottle,
     private readonly registration: RegistrationPolicy,
+    private readonly invitations: PendingInvitations,
   ) {}
 
   async register(dto: RegisterDto, ip: string): Promise<RegisterResponseDto> {
     await this.registration.assertMayRegister(dto.email);
     const user = await this.throttle.registration(ip, () => this.createUser(dto.email, dto.password, dto.name ?? null));
+    await this.invitations.acceptFor(user);
     return { user: toUserDto(user), ...(await this.issueToken(user)) };
   }
 
@@ -54,6 +57,7 @@ export class AuthService {
       throw new Unauthorized('Invalid email or password');
     }
     await this.throttle.loginSucceeded(email);
+    await this.invitations.acceptFor(user);
     return this.issueToken(user);
   }
 

@@ -8,7 +8,8 @@ import { AuthService } from './auth.service.js';
 import { BootstrapAdmin } from './bootstrap-admin.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottle } from './login-throttle.js';
-import { INVITATION_LOOKUP, NoInvitations, RegistrationPolicy } from './registration-policy.js';
+import { PendingInvitations } from './invitations.js';
+import { INVITATION_LOOKUP, RegistrationPolicy } from './registration-policy.js';
 import { UserDirectory } from './user-directory.js';
 import { UserEvents } from './user-events.js';
 import { UsersRepository } from './users.repository.js';
@@ -21,7 +22,8 @@ const CORE_PROVIDERS = [
   UserEvents,
   LoginThrottle,
   RegistrationPolicy,
-  { provide: INVITATION_LOOKUP, useClass: NoInvitations },
+  PendingInvitations,
+  { provide: INVITATION_LOOKUP, useExisting: PendingInvitations },
 ];
 
 /** Users, passwords (argon2id), JWT login and the passport strategies (JWT, API key). */

@@ -7,15 +7,13 @@ export interface InvitationLookup {
   hasPendingInvitation(email: string): Promise<boolean>;
 }
 
-export const INVITATION_LOOKUP = Symbol('INVITATION_LOOKUP');
-
-/** Until invitations exist nobody holds one, so `invite` refuses everyone (with its own code). */
-@Injectable()
-export class NoInvitations implements InvitationLookup {
-  hasPendingInvitation(): Promise<boolean> {
-    return Promise.resolve(false);
-  }
+/** The invitations of an email turn into memberships when it registers or logs in (libs/identity invitations.ts). */
+export interface InvitationAcceptance {
+  /** Accepts every pending invitation of the user's email; answers the tenants joined. */
+  acceptFor(user: { id: string; email: string }): Promise<string[]>;
 }
+
+export const INVITATION_LOOKUP = Symbol('INVITATION_LOOKUP');
 
 /** REGISTRATION=open|invite|closed: who may call POST /api/v1/auth/register. */
 @Injectable()

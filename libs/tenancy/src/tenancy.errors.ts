@@ -123,3 +123,37 @@ export class TenantScopeOutside extends DomainError {
     super('forbidden', 'tenant_scope_outside', `tenant_scope '${scope.slice(0, 64)}' is neither this tenant nor one of its descendants`);
   }
 }
+
+/** POST .../members when the tenant already has `max_members` members (a limit, like tenant_limit_reached). */
+export class MemberLimitReached extends DomainError {
+  constructor(limit: number) {
+    super('forbidden', 'member_limit_reached', `This tenant already has ${limit} members, its max_members`, { limit });
+  }
+}
+
+export class AlreadyMember extends DomainError {
+  constructor(email: string) {
+    super('conflict', 'already_member', `'${email}' is already a member of this tenant`);
+  }
+}
+
+/** Removing or demoting the tenant's only owner. */
+export class LastOwner extends DomainError {
+  constructor() {
+    super('conflict', 'last_owner', 'The last owner of a tenant cannot be removed or demoted; transfer the ownership first');
+  }
+}
+
+/** Granting the owner role, or changing an owner, is for owners (and platform or parent admins). */
+export class OwnersOnly extends DomainError {
+  constructor() {
+    super('forbidden', 'owners_only', 'Only an owner may grant the owner role or change an owner');
+  }
+}
+
+/** POST .../transfer to someone who is not a member of the tenant. */
+export class TransferTargetNotMember extends DomainError {
+  constructor(userId: string) {
+    super('conflict', 'transfer_target_not_member', `User '${userId}' is not a member of this tenant; ownership goes to an active member`);
+  }
+}

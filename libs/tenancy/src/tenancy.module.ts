@@ -13,6 +13,10 @@ import { TenantContext } from './context/tenant-context.js';
 import { TenantDirectory } from './context/tenant-directory.js';
 import { TenantEvents } from './context/tenant-events.js';
 import { TenantTransactionInterceptor } from './context/tenant-transaction.interceptor.js';
+import { Mailer } from './members/mailer.js';
+import { MembersController } from './members/members.controller.js';
+import { MembersRepository } from './members/members.repository.js';
+import { MembersService } from './members/members.service.js';
 import { AuditLogController } from './tenants/audit-log.controller.js';
 import { TenantsController } from './tenants/tenants.controller.js';
 import { TenantsRepository } from './tenants/tenants.repository.js';
@@ -21,9 +25,12 @@ import { TenantsService } from './tenants/tenants.service.js';
 /** Tenants over HTTP: CRUD and lifecycle, API keys, resolution, access, the request unit of work. */
 @Module({
   imports: [JobsModule, SecretsModule],
-  controllers: [TenantsController, AuditLogController, ApiKeysController],
+  controllers: [TenantsController, MembersController, AuditLogController, ApiKeysController],
   providers: [
     TenantsService,
+    MembersService,
+    MembersRepository,
+    Mailer,
     ApiKeysService,
     ApiKeysRepository,
     TenantsRepository,
