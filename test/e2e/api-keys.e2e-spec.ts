@@ -130,7 +130,7 @@ describe('API keys', () => {
   });
 
   it('tenant_scope is the tenant or a descendant: a sibling and the parent are refused; a child-scoped key acts in the child alone', async () => {
-    const { owner, tenant: parent } = await activeTenant(request);
+    const { owner, tenant: parent } = await activeTenant(request, { plan: 'enterprise' }); // a plan that allows children
     const a = await createTenant(request, owner.token, { parent_id: parent.id });
     const b = await createTenant(request, owner.token, { parent_id: parent.id });
     await waitForStatus(request, owner.token, a.id);
