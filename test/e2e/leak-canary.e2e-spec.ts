@@ -333,14 +333,19 @@ describe('leak canary', () => {
       await expectCleanConnection('after interleaved units of work');
     });
 
-    it('the opening travels with the first query: one write to the socket, no round trip of its own', async () => {
-      // The one pooled connection's socket: each round trip is one write (a corked writev for several messages).
+    /**
+     * Spies on what the one pooled connection sends: every statement submitted to pg, and the
+     * socket's flushes (a round trip is one flush: `_writev` for several corked messages, `_write` for one).
+     */
+    const spyOnPooledConnection = async () => {
       const client = (await (dataSource.driver as unknown as { master: pg.Pool }).master.connect()) as pg.PoolClient & { connection: { stream: object } };
       const stream = client.connection.stream as { _write: (...a: unknown[]) => unknown; _writev: (...a: unknown[]) => unknown };
       client.release();
-      const write = vi.spyOn(stream, '_write');
-      const writev = vi.spyOn(stream, '_writev');
-      const query = vi.spyOn(pg.Client.prototype, 'query');
+      return { write: vi.spyOn(stream, '_write'), writev: vi.spyOn(stream, '_writev'), query: vi.spyOn(pg.Client.prototype, 'query') };
+    };
+
+    it('the opening travels with the first query: one write to the socket, no round trip of its own', async () => {
+      const { write, writev, query } = await spyOnPooledConnection();
       let statements: string[];
       let writevs: number;
       try {
@@ -401,12 +406,7 @@ describe('leak canary', () => {
     });
 
     it("a read-only unit of work's COMMIT is not waited for: it leaves in one packet with the next unit of work's opening and first query", async () => {
-      const client = (await (dataSource.driver as unknown as { master: pg.Pool }).master.connect()) as pg.PoolClient & { connection: { stream: object } };
-      const stream = client.connection.stream as { _write: (...a: unknown[]) => unknown; _writev: (...a: unknown[]) => unknown };
-      client.release();
-      const write = vi.spyOn(stream, '_write');
-      const writev = vi.spyOn(stream, '_writev');
-      const query = vi.spyOn(pg.Client.prototype, 'query');
+      const { write, writev, query } = await spyOnPooledConnection();
       let statements: string[];
       let packets: { writes: number; writevs: number };
       let titlesOfB: string[];
