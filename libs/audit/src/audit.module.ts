@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { AuditActor } from './audit-context.js';
+import { AuditLogRepository } from './audit-log.repository.js';
 import { AUDIT_FALLBACK_ACTOR, AuditLog } from './audit-log.service.js';
 
 export interface AuditOptions {
@@ -17,7 +18,7 @@ export class AuditModule {
     return {
       module: AuditModule,
       global: true,
-      providers: [AuditLog, { provide: AUDIT_FALLBACK_ACTOR, useValue: options.fallbackActor ?? { type: 'system' } }],
+      providers: [AuditLog, AuditLogRepository, { provide: AUDIT_FALLBACK_ACTOR, useValue: options.fallbackActor ?? { type: 'system' } }],
       exports: [AuditLog],
     };
   }

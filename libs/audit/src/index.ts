@@ -7,6 +7,7 @@ export { auditDiff, isSecretKey, redact, REDACTED } from './audit-diff.util.js';
 export type { Change } from './audit-diff.util.js';
 export { AuditEntryDto, AuditLogPageDto, AuditLogQueryDto } from './audit-log.dto.js';
 export { AuditLog } from './audit-log.service.js';
-export type { AuditEntry, AuditFilter, AuditRecord } from './audit-log.service.js';
+export type { AuditFilter } from './audit-log.repository.js';
+export type { AuditEntry, AuditRecord } from './audit-log.service.js';
 export { AuditModule } from './audit.module.js';
 export type { AuditOptions } from './audit.module.js';

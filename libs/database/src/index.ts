@@ -2,6 +2,8 @@
 // migrations, schema naming and quoting, and TenantDb (the tenant unit of work).
 // It must never fall back to `public` for tenant data, and never build SQL from user input.
 export { createDataSource, PUBLIC_ENTITIES, runPublicMigrations } from './data-source.js';
+export { queryPage } from './query-page.js';
+export type { PageQuery, SqlRunner } from './query-page.js';
 export type { EntityClass } from './data-source.js';
 export { DatabaseModule } from './database.module.js';
 export { OwnerDb } from './owner-db.js';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { queryPage } from '../../../database/src/index.js';
 
 export interface ApiKeyRow {
   id: string;
@@ -59,19 +60,8 @@ export class ApiKeysRepository {
     return rows[0]!;
   }
 
-  async list(tenantId: string, skip: number, limit: number): Promise<{ rows: ApiKeyRow[]; total: number }> {
-    const rows = (await this.dataSource.query(
-      `SELECT ${COLUMNS}, count(*) OVER ()::int AS total FROM public.api_keys WHERE tenant_id = $1
-        ORDER BY created_at, id OFFSET $2 LIMIT $3`,
-      [tenantId, skip, limit],
-    )) as Array<ApiKeyRow & { total: number }>;
-    const total = rows[0]?.total ?? (skip > 0 ? await this.count(tenantId) : 0);
-    return { rows: rows.map(({ total: _total, ...row }) => row), total };
-  }
-
-  private async count(tenantId: string): Promise<number> {
-    const [{ n }] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM public.api_keys WHERE tenant_id = $1`, [tenantId])) as [{ n: number }];
-    return n;
+  list(tenantId: string, skip: number, limit: number): Promise<{ rows: ApiKeyRow[]; total: number }> {
+    return queryPage<ApiKeyRow>(this.dataSource, { columns: COLUMNS, from: 'FROM public.api_keys WHERE tenant_id = $1', orderBy: 'created_at, id', params: [tenantId], skip, limit });
   }
 
   async find(tenantId: string, id: string, m: EntityManager = this.dataSource.manager): Promise<ApiKeyRow | null> {

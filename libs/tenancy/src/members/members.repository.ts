@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { MemberRole } from '../../../database/src/index.js';
+import { type MemberRole, queryPage } from '../../../database/src/index.js';
 
 /** A membership as the API shows it, with the member's email and name. */
 export interface MemberRow {
@@ -40,16 +40,15 @@ export class MembersRepository {
     return this.dataSource.transaction(work);
   }
 
-  async list(tenantId: string, skip: number, limit: number): Promise<{ rows: MemberRow[]; total: number }> {
-    const [countRows, rows] = await Promise.all([
-      this.dataSource.query(`SELECT count(*)::int AS total FROM public.memberships WHERE tenant_id = $1`, [tenantId]) as Promise<Array<{ total: number }>>,
-      this.dataSource.query(
-        `SELECT ${MEMBER_COLUMNS} FROM public.memberships m JOIN public.users u ON u.id = m.user_id
-          WHERE m.tenant_id = $1 ORDER BY m.created_at, m.user_id OFFSET $2 LIMIT $3`,
-        [tenantId, skip, limit],
-      ) as Promise<MemberRow[]>,
-    ]);
-    return { rows, total: countRows[0]?.total ?? 0 };
+  list(tenantId: string, skip: number, limit: number): Promise<{ rows: MemberRow[]; total: number }> {
+    return queryPage<MemberRow>(this.dataSource, {
+      columns: MEMBER_COLUMNS,
+      from: 'FROM public.memberships m JOIN public.users u ON u.id = m.user_id WHERE m.tenant_id = $1',
+      orderBy: 'm.created_at, m.user_id',
+      params: [tenantId],
+      skip,
+      limit,
+    });
   }
 
   /** Pending invitations of the tenant, oldest first (at most max_members of them: they hold seats). */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { MemberRole, Suspender, TenantPlan, TenantStatus } from '../../../database/src/index.js';
+import { type MemberRole, queryPage, type Suspender, type TenantPlan, type TenantStatus } from '../../../database/src/index.js';
 
 /** A tenant row as the API shows it (snake_case, with member_count). */
 export interface TenantRow {
@@ -170,21 +170,7 @@ export class TenantsRepository {
     if (filter.status) where.push(`t.status = $${params.push(filter.status)}`);
     if (filter.parentId) where.push(`t.parent_id = $${params.push(filter.parentId)}`);
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    // One statement, so the page and its total come from one snapshot (two queries on two pooled
-    // connections disagreed when a tenant was created between them). The window count is taken
-    // before OFFSET/LIMIT; only a page past the end needs the count on its own.
-    const page = (await this.dataSource.query(
-      `SELECT ${COLUMNS}, count(*) OVER ()::int AS total_matched FROM public.tenants t ${clause}
-        ORDER BY t.created_at, t.id OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
-      [...params, skip, limit],
-    )) as Array<TenantRow & { total_matched?: number }>;
-    let total = page[0]?.total_matched;
-    if (total === undefined) {
-      const [count] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM public.tenants t ${clause}`, params)) as Array<{ total: number }>;
-      total = count?.total ?? 0;
-    }
-    const rows = page.map(({ total_matched: _total, ...row }) => row as TenantRow);
-    return { rows, total };
+    return queryPage<TenantRow>(this.dataSource, { columns: COLUMNS, from: `FROM public.tenants t ${clause}`, orderBy: 't.created_at, t.id', params, skip, limit });
   }
 
   /**
