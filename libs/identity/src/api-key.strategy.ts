@@ -1,23 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-custom';
-import { DataSource } from 'typeorm';
 import { Unauthorized } from '../../common/src/index.js';
+import { AccessGrantsRepository } from './access-grants.repository.js';
 import { apiKeyMatches, apiKeyPrefix } from './api-key.util.js';
 import type { AuthUser } from './auth-user.js';
 import { UserDirectory } from './user-directory.js';
-
-interface KeyRow {
-  id: string;
-  tenant_id: string;
-  tenant_scope: string;
-  key_hash: Buffer;
-  scopes: string[];
-  created_by: string | null;
-  email: string | null;
-  expired: boolean;
-  revoked: boolean;
-}
 
 /** `last_used_at` is written at most this often per key and process. */
 const LAST_USED_EVERY_MS = 60_000;
@@ -47,7 +35,7 @@ export class ApiKeyStrategy extends PassportStrategy(Strategy, 'api-key') {
   private readonly lastUsed = new Map<string, number>();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly grants: AccessGrantsRepository,
     private readonly directory: UserDirectory,
   ) {
     super();
@@ -58,14 +46,7 @@ export class ApiKeyStrategy extends PassportStrategy(Strategy, 'api-key') {
     if (key === null) return null;
     const prefix = apiKeyPrefix(key);
     if (prefix === null) throw new Unauthorized('Invalid API key');
-    const rows = (await this.dataSource.query(
-      `SELECT k.id, k.tenant_id, k.tenant_scope, k.key_hash, k.scopes, k.created_by, u.email,
-              (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired, k.revoked_at IS NOT NULL AS revoked
-         FROM public.api_keys k LEFT JOIN public.users u ON u.id = k.created_by
-        WHERE k.prefix = $1`,
-      [prefix],
-    )) as KeyRow[];
-    const row = rows[0];
+    const row = await this.grants.keyByPrefix(prefix);
     if (!row || !apiKeyMatches(key, row.key_hash)) throw new Unauthorized('Invalid API key');
     if (row.revoked) throw new Unauthorized('This API key was revoked');
     if (row.expired) throw new Unauthorized('This API key has expired');
@@ -87,7 +68,7 @@ export class ApiKeyStrategy extends PassportStrategy(Strategy, 'api-key') {
     if ((this.lastUsed.get(id) ?? 0) > now - LAST_USED_EVERY_MS) return;
     if (this.lastUsed.size >= 100_000) this.lastUsed.clear();
     this.lastUsed.set(id, now);
-    this.dataSource.query(`UPDATE public.api_keys SET last_used_at = now() WHERE id = $1`, [id]).catch((err: Error) => {
+    this.grants.markKeyUsed(id).catch((err: Error) => {
       this.logger.warn(`last_used_at of API key ${id}: ${err.message}`);
     });
   }

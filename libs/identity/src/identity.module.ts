@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../../config/src/index.js';
+import { AccessGrantsRepository } from './access-grants.repository.js';
 import { ApiKeyStrategy } from './api-key.strategy.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -22,6 +23,7 @@ const CORE_PROVIDERS = [
   UserEvents,
   LoginThrottle,
   RegistrationPolicy,
+  AccessGrantsRepository,
   PendingInvitations,
   { provide: INVITATION_LOOKUP, useExisting: PendingInvitations },
 ];

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AuditLog } from '../../audit/src/index.js';
-import type { MemberRole } from '../../database/src/index.js';
+import { AccessGrantsRepository } from './access-grants.repository.js';
 import type { InvitationAcceptance, InvitationLookup } from './registration-policy.js';
 
 /**
@@ -16,33 +15,20 @@ export class PendingInvitations implements InvitationLookup, InvitationAcceptanc
   private readonly logger = new Logger(PendingInvitations.name);
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly grants: AccessGrantsRepository,
     private readonly audit: AuditLog,
   ) {}
 
-  async hasPendingInvitation(email: string): Promise<boolean> {
-    const rows = (await this.dataSource.query(
-      `SELECT 1 FROM public.invitations WHERE lower(email) = lower($1) AND accepted_at IS NULL AND expires_at > now() LIMIT 1`,
-      [email],
-    )) as unknown[];
-    return rows.length > 0;
+  hasPendingInvitation(email: string): Promise<boolean> {
+    return this.grants.hasPendingInvitation(email);
   }
 
   async acceptFor(user: { id: string; email: string }): Promise<string[]> {
-    const joined = await this.dataSource.transaction(async (m) => {
-      const [accepted] = (await m.query(
-        `UPDATE public.invitations SET accepted_at = now(), accepted_by = $2
-          WHERE lower(email) = lower($1) AND accepted_at IS NULL AND expires_at > now()
-          RETURNING id, tenant_id, role`,
-        [user.email, user.id],
-      )) as [Array<{ id: string; tenant_id: string; role: MemberRole }>, number];
+    const joined = await this.grants.transaction(async (m) => {
       const tenants: string[] = [];
-      for (const invitation of accepted) {
-        const inserted = (await m.query(
-          `INSERT INTO public.memberships (tenant_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING tenant_id`,
-          [invitation.tenant_id, user.id, invitation.role],
-        )) as unknown[];
-        if (inserted.length === 0) continue; // already a member: the invitation is spent all the same
+      for (const invitation of await this.grants.acceptInvitations(m, user)) {
+        // Already a member: the invitation is spent all the same.
+        if (!(await this.grants.addMembership(m, invitation.tenant_id, user.id, invitation.role))) continue;
         tenants.push(invitation.tenant_id);
         await this.audit.record(
           {
