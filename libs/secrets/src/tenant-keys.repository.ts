@@ -50,3 +50,20 @@ export async function keyedTenants(m: EntityManager): Promise<string[]> {
   const rows = (await m.query(`SELECT DISTINCT tenant_id FROM public.tenant_keys ORDER BY tenant_id`)) as Array<{ tenant_id: string }>;
   return rows.map((r) => r.tenant_id);
 }
+
+/** A tenant's settings as stored (secrets sealed), or undefined for an unknown tenant. */
+export async function tenantSettings(m: EntityManager, tenantId: string): Promise<unknown> {
+  const rows = (await m.query(`SELECT settings FROM public.tenants WHERE id = $1`, [tenantId])) as Array<{ settings: unknown }>;
+  return rows[0]?.settings;
+}
+
+/** The tenant's settings, its row locked for the transaction (re-sealing its secrets). */
+export async function lockTenantSettings(m: EntityManager, tenantId: string): Promise<Record<string, unknown>> {
+  const rows = (await m.query(`SELECT settings FROM public.tenants WHERE id = $1 FOR UPDATE`, [tenantId])) as Array<{ settings: Record<string, unknown> }>;
+  if (!rows[0]) throw new Error(`tenant ${tenantId} not found`);
+  return rows[0].settings;
+}
+
+export async function storeTenantSettings(m: EntityManager, tenantId: string, settings: Record<string, unknown>): Promise<void> {
+  await m.query(`UPDATE public.tenants SET settings = $2::jsonb, updated_at = now() WHERE id = $1`, [tenantId, JSON.stringify(settings)]);
+}

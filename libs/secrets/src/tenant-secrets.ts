@@ -7,7 +7,18 @@ import { AppConfig } from '../../config/src/index.js';
 import { envelopeKeyId, EnvelopeError, masterKeyId, newDataKey, open, seal } from './envelope.js';
 import { getPath, isSealed, isSecretPath, MAX_SECRET_LENGTH, SECRET_SET, secretEntries, withPath } from './secret-paths.js';
 import { BadMasterKey, SecretUnreadable } from './secrets.errors.js';
-import { insertKey, keyedTenants, keyVersion, latestKey, lockKeys, rewrapKey, type TenantKeyRow } from './tenant-keys.repository.js';
+import {
+  insertKey,
+  keyedTenants,
+  keyVersion,
+  latestKey,
+  lockKeys,
+  lockTenantSettings,
+  rewrapKey,
+  storeTenantSettings,
+  type TenantKeyRow,
+  tenantSettings,
+} from './tenant-keys.repository.js';
 
 /** What one `keys rotate` did. */
 export interface RotationResult {
@@ -109,8 +120,7 @@ export class TenantSecrets {
   async read(tenantId: string, path: string): Promise<string | undefined> {
     const parts = path.split('.');
     if (!isSecretPath(parts)) throw new Error(`${path} is not a secret setting`);
-    const rows = (await this.dataSource.query(`SELECT settings FROM public.tenants WHERE id = $1`, [tenantId])) as Array<{ settings: unknown }>;
-    const value = getPath(rows[0]?.settings, parts);
+    const value = getPath(await tenantSettings(this.dataSource.manager, tenantId), parts);
     if (value === undefined) return undefined;
     if (!isSealed(value)) throw new SecretUnreadable(`settings.${path} of tenant ${tenantId} (not sealed)`);
     return (await this.openSecret(this.dataSource.manager, tenantId, parts, value.$enc)).toString('utf8');
@@ -194,7 +204,7 @@ export class TenantSecrets {
     const tenants = options.tenantId ? [options.tenantId] : await keyedTenants(this.dataSource.manager);
     for (const tenantId of tenants) {
       await this.dataSource.transaction(async (m) => {
-        const settings = options.tenantId ? await this.lockSettings(m, tenantId) : undefined;
+        const settings = options.tenantId ? await lockTenantSettings(m, tenantId) : undefined;
         const keys = await lockKeys(m, tenantId);
         for (const row of keys) {
           if (envelopeKeyId(row.wrapped_key) === target.id) continue;
@@ -213,17 +223,11 @@ export class TenantSecrets {
             resealed = withPath(resealed, path, { $enc: seal(dataKey, keyIdOf(version), plain, secretContext(tenantId, path)) });
             result.reencrypted++;
           }
-          await m.query(`UPDATE public.tenants SET settings = $2::jsonb, updated_at = now() WHERE id = $1`, [tenantId, JSON.stringify(resealed)]);
+          await storeTenantSettings(m, tenantId, resealed);
         }
       });
       result.tenants++;
     }
     return result;
-  }
-
-  private async lockSettings(m: EntityManager, tenantId: string): Promise<Record<string, unknown>> {
-    const rows = (await m.query(`SELECT settings FROM public.tenants WHERE id = $1 FOR UPDATE`, [tenantId])) as Array<{ settings: Record<string, unknown> }>;
-    if (!rows[0]) throw new Error(`tenant ${tenantId} not found`);
-    return rows[0].settings;
   }
 }
