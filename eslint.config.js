@@ -22,9 +22,11 @@ const LIB_DEPS = {
   rbac: below('database'),
   audit: below('database'),
   identity: below('database', 'rbac', 'audit'),
-  tenancy: below('database', 'rbac', 'identity', 'audit', 'secrets'),
-  corpus: below('database', 'rbac', 'identity', 'audit', 'tenancy'),
-  billing: below('database', 'rbac', 'identity', 'audit', 'tenancy'),
+  tenancy: below('database', 'rbac', 'identity', 'audit', 'secrets', 'usage', 'storage'),
+  corpus: below('database', 'rbac', 'identity', 'audit', 'tenancy', 'secrets', 'usage', 'storage'),
+  usage: below('database'),
+  storage: ['common', 'config'],
+  billing: below('database', 'rbac', 'identity', 'audit', 'tenancy', 'secrets', 'usage', 'storage'),
 };
 const LIBS = Object.keys(LIB_DEPS);
 

@@ -9,6 +9,8 @@ import { CORPUS_ENTITIES, CorpusModule } from '../../../libs/corpus/src/index.js
 import { DatabaseModule } from '../../../libs/database/src/index.js';
 import { IdentityModule, JwtAuthGuard } from '../../../libs/identity/src/index.js';
 import { RedisModule } from '../../../libs/redis/src/index.js';
+import { StorageModule } from '../../../libs/storage/src/index.js';
+import { UsageModule } from '../../../libs/usage/src/index.js';
 import { PermissionsGuard } from '../../../libs/rbac/src/index.js';
 import { TenancyModule, TenantAccessGuard } from '../../../libs/tenancy/src/index.js';
 import { BenchModule } from './bench/bench.module.js';
@@ -36,6 +38,8 @@ export class AppModule {
         }),
         DatabaseModule.forRoot({ applicationName: 'tenantry-api', tenantEntities: [...CORPUS_ENTITIES] }),
         RedisModule,
+        UsageModule,
+        StorageModule,
         AuditModule.forRoot(),
         HealthModule,
         IdentityModule,

@@ -4,6 +4,8 @@ import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
 import { CORPUS_ENTITIES } from '../../../libs/corpus/src/index.js';
 import { DatabaseModule } from '../../../libs/database/src/index.js';
 import { RedisModule } from '../../../libs/redis/src/index.js';
+import { StorageModule } from '../../../libs/storage/src/index.js';
+import { UsageModule } from '../../../libs/usage/src/index.js';
 import { TenancyWorkerModule } from '../../../libs/tenancy/src/index.js';
 
 /** The worker process: BullMQ processors only, no HTTP. */
@@ -17,6 +19,8 @@ export class WorkerModule {
         ClsModule.forRoot({ global: true }),
         DatabaseModule.forRoot({ applicationName: 'tenantry-worker', tenantEntities: [...CORPUS_ENTITIES] }),
         RedisModule,
+        UsageModule,
+        StorageModule,
         TenancyWorkerModule,
       ],
     };

@@ -4,6 +4,8 @@ export { CorpusModule } from './corpus.module.js';
 export { DocumentEntity } from './document.entity.js';
 export { DocumentsRepository } from './documents.repository.js';
 export { DocumentsService, toDocumentDto } from './documents.service.js';
+export { PassageRetriever } from './passage-retriever.js';
+export type { Passage } from './passage-retriever.js';
 
 import { DocumentEntity } from './document.entity.js';
 /** The tenant-schema entities this lib brings to the DataSource. */

@@ -3,3 +3,5 @@ export { JobsModule } from './jobs.module.js';
 export { checkJobHandlers, JOB, JOBS_BY_QUEUE, QUEUE } from './queues.js';
 export type { JobName, ProvisionTenantPayload, QueueName, ReconcileTenantsPayload, RefillSchemaPoolPayload } from './queues.js';
 export { TenantJobsProducer } from './tenant-jobs.producer.js';
+export { InMemoryTenantEvents, TENANT_EVENT_TYPES, TenantEvents } from './tenant-events.js';
+export type { TenantEventType } from './tenant-events.js';
