@@ -25,6 +25,7 @@ const LIB_DEPS = {
   tenancy: below('database', 'rbac', 'identity', 'audit', 'secrets', 'usage', 'storage'),
   corpus: below('database', 'rbac', 'identity', 'audit', 'tenancy', 'secrets', 'usage', 'storage'),
   usage: below('database'),
+  metering: below('database', 'rbac', 'identity', 'audit', 'tenancy', 'secrets', 'usage', 'storage'),
   storage: ['common', 'config'],
   billing: below('database', 'rbac', 'identity', 'audit', 'tenancy', 'secrets', 'usage', 'storage'),
 };

@@ -11,6 +11,8 @@ import { SecretsModule } from '../../../libs/secrets/src/index.js';
 import { KEY_COMMANDS } from './commands/keys/keys.command.js';
 import { TENANT_COMMANDS } from './commands/tenants/tenants.command.js';
 import { USER_COMMANDS } from './commands/users/users.command.js';
+import { USAGE_COMMANDS } from './commands/usage/usage.command.js';
+import { UsageCoreModule } from '../../../libs/usage/src/index.js';
 
 /**
  * The admin CLI: the same services as the API (so the same rules), no HTTP, and no queue
@@ -30,8 +32,9 @@ export class CliModule {
         IdentityCoreModule,
         TenancyCoreModule,
         SecretsModule,
+        UsageCoreModule,
       ],
-      providers: [...USER_COMMANDS, ...TENANT_COMMANDS, ...KEY_COMMANDS],
+      providers: [...USER_COMMANDS, ...TENANT_COMMANDS, ...KEY_COMMANDS, ...USAGE_COMMANDS],
     };
   }
 }

@@ -6,6 +6,7 @@ import { DatabaseModule } from '../../../libs/database/src/index.js';
 import { RedisModule } from '../../../libs/redis/src/index.js';
 import { StorageModule } from '../../../libs/storage/src/index.js';
 import { UsageModule } from '../../../libs/usage/src/index.js';
+import { MeteringWorkerModule } from '../../../libs/metering/src/index.js';
 import { TenancyWorkerModule } from '../../../libs/tenancy/src/index.js';
 
 /** The worker process: BullMQ processors only, no HTTP. */
@@ -22,6 +23,7 @@ export class WorkerModule {
         UsageModule,
         StorageModule,
         TenancyWorkerModule,
+        MeteringWorkerModule,
       ],
     };
   }

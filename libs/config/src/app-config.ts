@@ -188,6 +188,23 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(1) @Max(8760)
   INVITATION_TTL_HOURS = 168;
 
+  // Metering, quotas and rate limits (libs/usage, libs/metering).
+  /** Meter every tenant-scoped request (an api_call) and enforce the per-tenant rate limit; off only to measure what metering costs (bench P5). */
+  @Transform(toBool) @IsBoolean()
+  METERING = true;
+
+  /** How often an API process hands its buffered usage events to the worker (what a SIGKILLed process can lose at most). */
+  @Type(() => Number) @IsInt() @Min(50) @Max(60_000)
+  USAGE_FLUSH_MS = 1000;
+
+  /** How often the worker re-derives usage_daily from usage_records for yesterday and today (the flush keeps it current; this repairs). */
+  @Type(() => Number) @IsInt() @Min(1000)
+  USAGE_ROLLUP_EVERY_MS = 3_600_000;
+
+  /** How often the worker measures every tenant's storage (schema size plus stored files) as a storage_mb record. */
+  @Type(() => Number) @IsInt() @Min(1000)
+  USAGE_STORAGE_EVERY_MS = 86_400_000;
+
   /** Upper bound on how long a user's admin flag or token version may be stale should an invalidation be lost. */
   @Type(() => Number) @IsInt() @Min(0)
   USER_CACHE_TTL_MS = 60_000;

@@ -4,6 +4,7 @@
  */
 export const QUEUE = {
   tenantProvisioning: 'tenant-provisioning',
+  usage: 'usage',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
@@ -11,11 +12,15 @@ export const JOB = {
   provisionTenant: 'provision-tenant',
   refillSchemaPool: 'refill-schema-pool',
   reconcileTenants: 'reconcile-tenants',
+  ingestUsage: 'ingest-usage',
+  rollupUsage: 'rollup-usage',
+  measureStorage: 'measure-storage',
 } as const;
 export type JobName = (typeof JOB)[keyof typeof JOB];
 
 export const JOBS_BY_QUEUE: Record<QueueName, readonly JobName[]> = {
   [QUEUE.tenantProvisioning]: [JOB.provisionTenant, JOB.refillSchemaPool, JOB.reconcileTenants],
+  [QUEUE.usage]: [JOB.ingestUsage, JOB.rollupUsage, JOB.measureStorage],
 };
 
 /** Payloads carry their tenant explicitly; no ambient state crosses a queue. */
@@ -24,6 +29,21 @@ export interface ProvisionTenantPayload {
 }
 export type RefillSchemaPoolPayload = Record<string, never>;
 export type ReconcileTenantsPayload = Record<string, never>;
+
+/**
+ * One flush of an API process's usage buffer: rows aggregated per (tenant, resource, minute,
+ * metadata). `batchId` is the job id and part of every row's idempotency key, so a batch
+ * delivered twice (a retried add, a worker killed mid-job) is counted once.
+ * A row: [tenantId, resource, quantity, bucket (ISO minute), metadata JSON].
+ */
+export interface IngestUsagePayload {
+  batchId: string;
+  rows: Array<[string, string, number, string, string]>;
+}
+/** Re-derive usage_daily from usage_records for the days from `from` (ISO date; default yesterday). */
+export interface RollupUsagePayload {
+  from?: string;
+}
 
 /** Checks that handlers cover the catalogue exactly; returns the problems found. */
 export function checkJobHandlers(queue: QueueName, handled: readonly string[]): string[] {

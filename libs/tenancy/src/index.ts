@@ -22,5 +22,7 @@ export { TenantsRepository } from './tenants/tenants.repository.js';
 export type { TenantRow } from './tenants/tenants.repository.js';
 export { OPERATOR, TenantsService, toTenantDto } from './tenants/tenants.service.js';
 export type { TenantActor } from './tenants/tenants.service.js';
-export { PLAN_CEILINGS } from './tenants/plans.js';
+export { effectiveLimit, LIMIT_FIELDS, PLAN_CEILINGS } from './tenants/plans.js';
+export { Mailer } from './members/mailer.js';
+export type { MailOutcome } from './members/mailer.js';
 export type { LimitField, PlanCeilings } from './tenants/plans.js';

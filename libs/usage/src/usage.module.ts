@@ -1,14 +1,29 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
-import { InMemoryTenantEvents, TenantEvents } from '../../jobs/src/index.js';
-import { InMemoryUsageRecorder, UsageRecorder } from './usage-recorder.js';
+import { InMemoryTenantEvents, QUEUE, TenantEvents } from '../../jobs/src/index.js';
+import { BufferedUsageRecorder, UsageRecorder } from './usage-recorder.js';
+import { UsageRepository } from './usage.repository.js';
 
-/** Provides the UsageRecorder and TenantEvents to every module of the process. */
+/**
+ * Provides the UsageRecorder (buffered, flushed to the worker) and TenantEvents to every
+ * module of the process. Needs the BullMQ connection of JobsModule (api and worker have it).
+ */
 @Global()
 @Module({
+  imports: [BullModule.registerQueue({ name: QUEUE.usage })],
   providers: [
-    { provide: UsageRecorder, useClass: InMemoryUsageRecorder },
+    BufferedUsageRecorder,
+    { provide: UsageRecorder, useExisting: BufferedUsageRecorder },
     { provide: TenantEvents, useClass: InMemoryTenantEvents },
+    UsageRepository,
   ],
-  exports: [UsageRecorder, TenantEvents],
+  exports: [UsageRecorder, BufferedUsageRecorder, TenantEvents, UsageRepository, BullModule],
 })
 export class UsageModule {}
+
+/** The usage tables without a recorder (the admin CLI's `usage rollup`). */
+@Module({
+  providers: [UsageRepository],
+  exports: [UsageRepository],
+})
+export class UsageCoreModule {}

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { CorpusModule } from '../../../../libs/corpus/src/index.js';
+import { MeteringModule } from '../../../../libs/metering/src/index.js';
 import { TenancyModule } from '../../../../libs/tenancy/src/index.js';
 import { PlainDocumentsController, PlainPool } from './plain-documents.controller.js';
+import { SpendController } from './spend.controller.js';
 import {
   RequestScopedDocumentsController,
   RequestScopedDocumentsRepository,
@@ -13,11 +15,12 @@ import {
  * Routes for bench/ only (registered when BENCH_ROUTES=true, never in production):
  * - GET /bench/plain/documents: the corpus list without tenancy (P1's baseline);
  * - GET /bench/request-scoped/documents: the corpus list with its unit of work carried by
- *   Nest Scope.REQUEST providers instead of nestjs-cls.
+ *   Nest Scope.REQUEST providers instead of nestjs-cls;
+ * - POST /bench/spend: spends a monthly budget through Quotas, as chat will.
  */
 @Module({
-  imports: [CorpusModule, TenancyModule],
-  controllers: [PlainDocumentsController, RequestScopedDocumentsController],
+  imports: [CorpusModule, TenancyModule, MeteringModule],
+  controllers: [PlainDocumentsController, RequestScopedDocumentsController, SpendController],
   providers: [
     PlainPool,
     RequestUnitOfWork,
