@@ -46,7 +46,9 @@ export class UsageProcessor extends WorkerHost implements OnApplicationBootstrap
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.upsertJobScheduler('usage-rollup', { every: this.config.USAGE_ROLLUP_EVERY_MS }, { name: JOB.rollupUsage, data: {} });
     await this.queue.upsertJobScheduler('usage-storage', { every: this.config.USAGE_STORAGE_EVERY_MS }, { name: JOB.measureStorage, data: {} });
-    Object.assign(this.worker.opts, { lockDuration: this.config.QUEUE_LOCK_MS, stalledInterval: this.config.QUEUE_STALLED_INTERVAL_MS });
+    // An ingest is idempotent, so a batch whose workers died again and again is still retried
+    // (BullMQ's default fails a job after one stall, which would drop the batch's usage).
+    Object.assign(this.worker.opts, { lockDuration: this.config.QUEUE_LOCK_MS, stalledInterval: this.config.QUEUE_STALLED_INTERVAL_MS, maxStalledCount: 20 });
     this.worker.concurrency = 4;
     this.worker.run().catch((error: unknown) => this.logger.error(`usage worker stopped: ${String(error)}`));
   }
