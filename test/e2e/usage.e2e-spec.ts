@@ -40,7 +40,7 @@ beforeAll(async () => {
   const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
   const databaseUrl = await createDatabase(shared.serverUrl, uniqueDatabaseName('usage'));
   db = pgPool(databaseUrl);
-  const env = { BENCH_ROUTES: 'true', USAGE_FLUSH_MS: String(FLUSH_MS), SMTP_URL: smtpUrl, WARM_POOL_SIZE: '2' };
+  const env = { TENANT_RATE_LIMIT_SCALE: '1', BENCH_ROUTES: 'true', USAGE_FLUSH_MS: String(FLUSH_MS), SMTP_URL: smtpUrl, WARM_POOL_SIZE: '2' };
   stack = await startStack({ databaseUrl, serverUrl: shared.serverUrl, redisUrl: shared.redisUrl, dataDir: shared.dataDir, env });
   secondApi = await startStack({
     databaseUrl,

@@ -85,6 +85,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // The suite registers hundreds of users from 127.0.0.1 (the limits are tested with their own API).
     REGISTRATIONS_PER_IP_PER_MINUTE: '100000',
     LOGIN_FAILS_PER_IP: '100000',
+    // and thousands of tenant-scoped requests a minute for one tenant (usage.e2e-spec tests the rate limit at scale 1).
+    TENANT_RATE_LIMIT_SCALE: '1000',
     ...options.env,
   };
   const silent = !process.env.TEST_LOG_LEVEL;

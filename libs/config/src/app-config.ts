@@ -1,5 +1,5 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -192,6 +192,13 @@ export class AppConfig {
   /** Meter every tenant-scoped request (an api_call) and enforce the per-tenant rate limit; off only to measure what metering costs (bench P5). */
   @Transform(toBool) @IsBoolean()
   METERING = true;
+
+  /**
+   * Multiplies every tenant's rate_limit_per_minute (plan or override). 1 in production; the
+   * test stack and benchmarks, which send thousands of requests a minute for one tenant, raise it.
+   */
+  @Type(() => Number) @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0.001) @Max(1_000_000)
+  TENANT_RATE_LIMIT_SCALE = 1;
 
   /** How often an API process hands its buffered usage events to the worker (what a SIGKILLed process can lose at most). */
   @Type(() => Number) @IsInt() @Min(50) @Max(60_000)

@@ -123,7 +123,7 @@ export class Quotas {
     const monthly = new Set<LimitField>(['token_budget_monthly', 'messages_per_month']);
     const view = {} as Record<LimitField, QuotaView>;
     for (const field of LIMIT_FIELDS) {
-      const limit = effectiveLimit(tenant, field);
+      const limit = field === 'rate_limit_per_minute' ? this.rateLimit.limitOf(tenant) : effectiveLimit(tenant, field);
       const resetsAt = field === 'rate_limit_per_minute' ? rate.resetsAt : monthly.has(field) ? month.resetsAt : null;
       view[field] = { limit, used: used[field], percent: percentOf(used[field], limit), resets_at: resetsAt?.toISOString() ?? null };
       // A per-minute window alerting twice a month per threshold would say nothing useful.

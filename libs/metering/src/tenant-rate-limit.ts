@@ -43,9 +43,14 @@ export class TenantRateLimit {
     return limiter;
   }
 
+  /** The tenant's requests per minute (its plan's, or its override), times TENANT_RATE_LIMIT_SCALE. */
+  limitOf(tenant: TenantRow): number {
+    return Math.max(1, Math.round(effectiveLimit(tenant, 'rate_limit_per_minute') * this.config.TENANT_RATE_LIMIT_SCALE));
+  }
+
   /** Counts one request; 429 `rate_limited` (with the decision, for the headers) when the window is used up. */
   async consume(tenant: TenantRow): Promise<RateDecision> {
-    const limit = effectiveLimit(tenant, 'rate_limit_per_minute');
+    const limit = this.limitOf(tenant);
     try {
       const res = await this.limiter(limit).consume(`${tenant.id}:rate`);
       return { limit, remaining: res.remainingPoints, resetsAt: new Date(Date.now() + res.msBeforeNext) };
@@ -58,7 +63,7 @@ export class TenantRateLimit {
 
   /** The current window without counting a request. */
   async peek(tenant: TenantRow): Promise<{ used: number; resetsAt: Date | null }> {
-    const res = await this.limiter(effectiveLimit(tenant, 'rate_limit_per_minute')).get(`${tenant.id}:rate`);
+    const res = await this.limiter(this.limitOf(tenant)).get(`${tenant.id}:rate`);
     return res ? { used: res.consumedPoints, resetsAt: new Date(Date.now() + res.msBeforeNext) } : { used: 0, resetsAt: null };
   }
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { Forbidden } from '../../common/src/index.js';
 import { ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { UsersRepository } from '../../identity/src/index.js';
 import { Authenticated, P, RequirePermissions } from '../../rbac/src/index.js';
 import { TenantContext, type TenantRequest } from '../../tenancy/src/index.js';
 import { type UsageTotals, UsageRepository } from '../../usage/src/index.js';
@@ -106,7 +107,10 @@ export class UsageController {
 @ApiTags('admin')
 @Controller('api/admin')
 export class AdminUsageController {
-  constructor(private readonly usage: UsageRepository) {}
+  constructor(
+    private readonly usage: UsageRepository,
+    private readonly users: UsersRepository,
+  ) {}
 
   @Get('usage')
   @Authenticated()
@@ -114,7 +118,10 @@ export class AdminUsageController {
   @ApiOkResponse({ type: AdminUsageDto })
   @ApiForbiddenResponse({ description: 'not a platform admin' })
   async report(@Req() req: TenantRequest, @Query() query: AdminUsageQueryDto): Promise<AdminUsageDto> {
-    if (!req.user?.isPlatformAdmin) throw new Forbidden('Platform admins only', 'platform_admin_required');
+    // The flag is read from PostgreSQL, not the user cache: the report spans every tenant, so a
+    // revoked (or just granted) platform admin counts from the next request on.
+    const access = req.user ? await this.users.accessOf(req.user.id) : null;
+    if (!access?.isPlatformAdmin) throw new Forbidden('Platform admins only', 'platform_admin_required');
     const { start, end } = periodRange(query.period);
     const resource = query.resource_type ?? 'api_call';
     const { top, byPlan } = await this.usage.platformReport(resource, start, end, query.limit);
