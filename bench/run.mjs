@@ -1,5 +1,5 @@
 // `npm run bench` or `node bench/run.mjs [p1|p2|p4 ...]`: builds dist/ from the checkout,
-// then runs the named benchmarks (p1, p2, p3, p4 by default), one after another, each on its
+// then runs the named benchmarks (p1, p2, p3, p4, p5 by default), one after another, each on its
 // own fresh servers, so a figure always belongs to the code as it is.
 // `uow` (a diagnostic breakdown of P1's unit-of-work cost) and `p6` (60 s of mixed load over
 // 500 tenants, about 2 minutes with its set-up) run only when named.
@@ -23,9 +23,10 @@ const BENCHES = {
   p2: ['p2-provisioning.mjs', 'runP2'],
   p3: ['p3-migrations.mjs', 'runP3'],
   p4: ['p4-many-tenants.mjs', 'runP4'],
+  p5: ['p5-metering.mjs', 'runP5'],
 };
 /** Diagnostics, run only when named. */
-const EXTRA = { uow: ['uow-breakdown.mjs', 'runUow'], p6: ['p6-load.mjs', 'runP6'] };
+const EXTRA = { uow: ['uow-breakdown.mjs', 'runUow'], p6: ['p6-load.mjs', 'runP6'], ingest: ['p5-metering.mjs', 'runIngest'], rollup: ['p5-metering.mjs', 'runRollup'] };
 
 const names = process.argv.slice(2).map((n) => n.toLowerCase());
 const unknown = names.filter((n) => !BENCHES[n] && !EXTRA[n]);
