@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { IdentityModule } from '../../identity/src/index.js';
 import { Mailer, TenancyModule } from '../../tenancy/src/index.js';
 import { MeteringInterceptor } from './metering.interceptor.js';
 import { MeteringRepository } from './metering.repository.js';
@@ -15,7 +16,7 @@ import { UsageProcessor } from './usage.processor.js';
  * guards); `Quotas` (assertCanSpend / recordSpend) for chat.
  */
 @Module({
-  imports: [TenancyModule],
+  imports: [TenancyModule, IdentityModule],
   controllers: [UsageController, AdminUsageController],
   providers: [MeteringRepository, QuotaAlerts, Quotas, TenantRateLimit, Mailer, { provide: APP_INTERCEPTOR, useClass: MeteringInterceptor }],
   exports: [Quotas],
