@@ -82,6 +82,9 @@ export class UsageRepository {
   async rollup(fromDay: string, toDay: string): Promise<{ days: number; rows: number }> {
     return this.dataSource.transaction(async (m) => {
       await m.query(DAILY_LOCK);
+      // Re-deriving a month of a busy platform reads millions of rows: longer than the per-request
+      // DB_STATEMENT_TIMEOUT_MS is expected here (this runs in the worker or the CLI, never a request).
+      await m.query(`SET LOCAL statement_timeout = '15min'`);
       await m.query(`DELETE FROM public.usage_daily WHERE day BETWEEN $1::date AND $2::date`, [fromDay, toDay]);
       const rows = (await m.query(
         `INSERT INTO public.usage_daily (tenant_id, day, resource_type, quantity)
