@@ -4,6 +4,8 @@
  */
 export const QUEUE = {
   tenantProvisioning: 'tenant-provisioning',
+  billing: 'billing',
+  webhooks: 'webhooks',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
@@ -11,16 +13,29 @@ export const JOB = {
   provisionTenant: 'provision-tenant',
   refillSchemaPool: 'refill-schema-pool',
   reconcileTenants: 'reconcile-tenants',
+  pushUsage: 'push-usage',
+  syncSubscription: 'sync-subscription',
+  checkPastDue: 'check-past-due',
+  deliverWebhook: 'deliver-webhook',
 } as const;
 export type JobName = (typeof JOB)[keyof typeof JOB];
 
 export const JOBS_BY_QUEUE: Record<QueueName, readonly JobName[]> = {
   [QUEUE.tenantProvisioning]: [JOB.provisionTenant, JOB.refillSchemaPool, JOB.reconcileTenants],
+  [QUEUE.billing]: [JOB.pushUsage, JOB.syncSubscription, JOB.checkPastDue],
+  [QUEUE.webhooks]: [JOB.deliverWebhook],
 };
 
 /** Payloads carry their tenant explicitly; no ambient state crosses a queue. */
 export interface ProvisionTenantPayload {
   tenantId: string;
+}
+export interface SyncSubscriptionPayload {
+  tenantId: string;
+}
+export interface DeliverWebhookPayload {
+  tenantId: string;
+  deliveryId: string;
 }
 export type RefillSchemaPoolPayload = Record<string, never>;
 export type ReconcileTenantsPayload = Record<string, never>;
