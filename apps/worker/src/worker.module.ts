@@ -6,7 +6,9 @@ import { DatabaseModule } from '../../../libs/database/src/index.js';
 import { RedisModule } from '../../../libs/redis/src/index.js';
 import { StorageModule } from '../../../libs/storage/src/index.js';
 import { UsageModule } from '../../../libs/usage/src/index.js';
-import { TenancyWorkerModule } from '../../../libs/tenancy/src/index.js';
+import { TenancyCoreModule, TenancyWorkerModule } from '../../../libs/tenancy/src/index.js';
+import { AuditModule } from '../../../libs/audit/src/index.js';
+import { BillingWorkerModule } from '../../../libs/billing/src/index.js';
 
 /** The worker process: BullMQ processors only, no HTTP. */
 @Module({})
@@ -22,6 +24,10 @@ export class WorkerModule {
         UsageModule,
         StorageModule,
         TenancyWorkerModule,
+        // Billing suspends overdue tenants through the tenants service (audited as the system).
+        AuditModule.forRoot(),
+        TenancyCoreModule,
+        BillingWorkerModule,
       ],
     };
   }

@@ -1,14 +1,12 @@
 import { Global, Module } from '@nestjs/common';
-import { InMemoryTenantEvents, TenantEvents } from '../../jobs/src/index.js';
 import { InMemoryUsageRecorder, UsageRecorder } from './usage-recorder.js';
 
-/** Provides the UsageRecorder and TenantEvents to every module of the process. */
+/** Provides the UsageRecorder to every module of the process (TenantEvents comes from libs/billing's BillingCoreModule). */
 @Global()
 @Module({
   providers: [
     { provide: UsageRecorder, useClass: InMemoryUsageRecorder },
-    { provide: TenantEvents, useClass: InMemoryTenantEvents },
   ],
-  exports: [UsageRecorder, TenantEvents],
+  exports: [UsageRecorder],
 })
 export class UsageModule {}

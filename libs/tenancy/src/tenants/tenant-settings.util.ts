@@ -36,14 +36,16 @@ const KNOWN: Record<string, [(v: unknown) => boolean, string]> = {
 };
 
 /** seed 001's white-label fields; each optional, no others. */
+// eslint-disable-next-line no-control-regex -- control characters are what these refuse
+const CONTROL = /[\u0000-\u001f\u007f]/;
 const BRANDING: Record<string, (v: string) => boolean> = {
-  display_name: (v) => v.length >= 1 && v.length <= 100 && !/[\u0000-\u001f<>]/.test(v),
+  display_name: (v) => v.length >= 1 && v.length <= 100 && !CONTROL.test(v) && !/[<>]/.test(v),
   logo_url: (v) => outboundUrlProblem(v, false) === undefined,
   favicon_url: (v) => outboundUrlProblem(v, false) === undefined,
   primary_color: (v) => /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(v),
   font: (v) => /^[A-Za-z0-9 ,'-]{1,100}$/.test(v),
   // A display name in a From header: no line breaks, quotes or angle brackets (header injection).
-  email_from_name: (v) => v.length >= 1 && v.length <= 100 && !/[\u0000-\u001f"<>\\]/.test(v),
+  email_from_name: (v) => v.length >= 1 && v.length <= 100 && !CONTROL.test(v) && !/["<>\\]/.test(v),
 };
 const BRANDING_EXPECTED: Record<string, string> = {
   display_name: 'a name of 1-100 characters',
