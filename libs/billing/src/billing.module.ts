@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { JobsModule, TenantEvents } from '../../jobs/src/index.js';
 import { SecretsModule } from '../../secrets/src/index.js';
+import { TenancyCoreModule, TenancyModule } from '../../tenancy/src/index.js';
 import { BillingController } from './billing.controller.js';
 import { BillingProcessor, WebhooksProcessor } from './billing.processor.js';
 import { BillingRepository, DeliveriesRepository } from './billing.repository.js';
@@ -28,7 +29,7 @@ export class BillingCoreModule {}
 
 /** Billing over HTTP: the tenant's billing, the delivery log, the Stripe webhook, branding. */
 @Module({
-  imports: [BillingCoreModule],
+  imports: [BillingCoreModule, TenancyModule],
   controllers: [BillingController, BillingWebhookController, BrandingController],
   providers: [BillingService, BillingWebhookService],
 })
@@ -36,7 +37,7 @@ export class BillingModule {}
 
 /** Billing in the worker: the push and dunning schedulers, subscription updates, webhook deliveries. */
 @Module({
-  imports: [BillingCoreModule, SecretsModule],
+  imports: [BillingCoreModule, JobsModule, SecretsModule, TenancyCoreModule],
   providers: [BillingProcessor, WebhooksProcessor, DunningService, WebhookDeliverer],
 })
 export class BillingWorkerModule {}

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { NotFound, ValidationFailed } from '../../common/src/index.js';
+import { NotFound } from '../../common/src/index.js';
 import { AppConfig } from '../../config/src/index.js';
 import { Public } from '../../rbac/src/index.js';
 import { customDomainCandidate, TenantConflict, TenantDirectory, tenantCandidates } from '../../tenancy/src/index.js';
@@ -33,7 +33,7 @@ export class BrandingController {
     const domain = customDomainCandidate(req.raw, this.config.BASE_DOMAIN);
     const byDomain = domain === undefined ? null : await this.directory.findByDomain(domain);
     if (byDomain) keys.add(byDomain.id);
-    if (keys.size === 0) throw new ValidationFailed('No tenant in this host: call <slug>.BASE_DOMAIN or a custom domain');
+    if (keys.size === 0) throw new NotFound('Tenant for host', (domain ?? req.hostname).slice(0, 253));
     const tenants = await Promise.all([...keys].map((k) => this.directory.find(k)));
     if (new Set(tenants.map((t) => t?.id)).size > 1) throw new TenantConflict([...keys]);
     const tenant = tenants[0];

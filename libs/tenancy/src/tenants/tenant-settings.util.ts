@@ -30,8 +30,8 @@ const KNOWN: Record<string, [(v: unknown) => boolean, string]> = {
   providers: [(v) => isPlainObject(v) && Object.values(v).every(isPlainObject), 'an object of provider objects ({"openai": {"api_key": ...}})'],
   stripe: [isPlainObject, 'an object'],
   embeddings: [isPlainObject, 'an object'],
-  // Sealed by libs/secrets (stripe_account is a secret setting) before this runs.
-  stripe_account: [(v) => isPlainObject(v), 'a Stripe Connect account id (acct_...)'],
+  // A secret setting: checked as given (a string), then stored sealed ({"$enc": ...}).
+  stripe_account: [(v) => (typeof v === 'string' && /^acct_[A-Za-z0-9_]{1,64}$/.test(v)) || isPlainObject(v), 'a Stripe Connect account id (acct_...)'],
   billing_mode: [(v) => v === 'consolidated' || v === 'separate', "'consolidated' or 'separate'"],
 };
 

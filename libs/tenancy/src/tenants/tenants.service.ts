@@ -214,8 +214,12 @@ export class TenantsService {
     let settings: Record<string, unknown> | undefined;
     if (dto.settings !== undefined) {
       const merged = jsonMergePatch(current.settings, this.secrets.withoutMasks(dto.settings, current.settings)) as Record<string, unknown>;
-      // Sealed before the checks, so the size cap counts what is stored.
-      settings = isPlainObject(merged) ? await this.secrets.sealSettings(current.id, current.settings, normalizeSettings(merged)) : merged;
+      // Checked as given (new secrets in plain text: their format), then sealed and checked again,
+      // so the size cap counts what is stored.
+      const given = isPlainObject(merged) ? normalizeSettings(merged) : merged;
+      const asGiven = settingsProblems(given, this.settingsContext);
+      if (asGiven.length > 0) throw new ValidationFailed('invalid settings', asGiven);
+      settings = isPlainObject(given) ? await this.secrets.sealSettings(current.id, current.settings, given) : given;
       const issues = settingsProblems(settings, this.settingsContext);
       if (issues.length > 0) throw new ValidationFailed('invalid settings', issues);
     }
