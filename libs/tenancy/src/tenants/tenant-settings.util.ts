@@ -23,6 +23,7 @@ const KNOWN: Record<string, [(v: unknown) => boolean, string]> = {
   max_child_tenants: [nonNegativeInt, 'a non-negative integer'],
   messages_per_month: [nonNegativeInt, 'a non-negative integer'],
   feature_flags: [(v) => isPlainObject(v) && Object.values(v).every((x) => typeof x === 'boolean'), 'an object of booleans'],
+  // branding: see BRANDING below.
   custom_domains: [(v) => stringList(v) && (v as string[]).every((h) => HOSTNAME.test(h)) && new Set(v as string[]).size === (v as string[]).length, 'a list of distinct hostnames'],
   // Secrets inside these (sso.client_secret, providers.<name>.api_key, stripe.account_token,
   // embeddings.api_key) are checked and sealed by libs/secrets before this runs.
@@ -66,11 +67,12 @@ export interface SettingsContext {
 }
 
 function brandingProblems(v: unknown): Array<{ field: string; message: string }> {
-  if (!isPlainObject(v)) return [{ field: 'settings.branding', message: 'must be an object' }];
+  const field = 'settings.branding';
+  if (!isPlainObject(v)) return [{ field, message: `must be an object of ${Object.keys(BRANDING).join(', ')}` }];
   return Object.entries(v).flatMap(([key, value]) => {
     const check = BRANDING[key];
-    if (!check) return [{ field: `settings.branding.${key}`, message: `is not a branding field (${Object.keys(BRANDING).join(', ')})` }];
-    return typeof value === 'string' && check(value) ? [] : [{ field: `settings.branding.${key}`, message: `must be ${BRANDING_EXPECTED[key]}` }];
+    if (!check) return [{ field, message: `must be an object of ${Object.keys(BRANDING).join(', ')} ('${key.slice(0, 64)}' is none of them)` }];
+    return typeof value === 'string' && check(value) ? [] : [{ field, message: `must be an object whose ${key} is ${BRANDING_EXPECTED[key]}` }];
   });
 }
 
