@@ -40,7 +40,8 @@ const KNOWN: Record<string, [(v: unknown) => boolean, string]> = {
 // eslint-disable-next-line no-control-regex -- control characters are what these refuse
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const BRANDING: Record<string, (v: string) => boolean> = {
-  display_name: (v) => v.length >= 1 && v.length <= 100 && !CONTROL.test(v) && !/[<>]/.test(v),
+  // Shown as text (escaped where it lands in HTML), so any printable character.
+  display_name: (v) => v.length >= 1 && v.length <= 100 && !CONTROL.test(v),
   logo_url: (v) => outboundUrlProblem(v, false) === undefined,
   favicon_url: (v) => outboundUrlProblem(v, false) === undefined,
   primary_color: (v) => /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(v),
