@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDataSource, OwnerDb, tenantRoleName } from '../../libs/database/src/index.js';
+import { InMemoryTenantEvents } from '../../libs/jobs/src/index.js';
 import { ProvisioningService, TenantSchemasRepository } from '../../libs/tenancy/src/index.js';
 import { insertTenant, insertUser } from '../support/factories.js';
 import { type MediumDatabase, mediumDatabase } from '../support/medium.js';
@@ -32,7 +33,7 @@ beforeAll(async () => {
   owner = new OwnerDb(runtime, medium.config, { applicationName: 'medium-pool', tenantEntities: [] });
   repo = new TenantSchemasRepository(owner);
   const fakeEvents = { changed: async (e: { id: string }) => void events.push(e) };
-  provisioning = new ProvisioningService(repo, medium.config, fakeEvents as unknown as ConstructorParameters<typeof ProvisioningService>[2]);
+  provisioning = new ProvisioningService(repo, medium.config, fakeEvents as unknown as ConstructorParameters<typeof ProvisioningService>[2], new InMemoryTenantEvents());
 });
 
 afterAll(async () => {
@@ -108,7 +109,7 @@ describe('provisioning without the pool (in process, own database)', () => {
   it('thirty tenants provisioned at once all get their schema and role on the first attempt (a per-tenant GRANT on a shared table failed this with "tuple concurrently updated")', async () => {
     const config = Object.assign(Object.create(Object.getPrototypeOf(medium.config) as object) as typeof medium.config, medium.config, { WARM_POOL_SIZE: 0 });
     const fakeEvents = { changed: async () => undefined };
-    const scratch = new ProvisioningService(repo, config, fakeEvents as unknown as ConstructorParameters<typeof ProvisioningService>[2]);
+    const scratch = new ProvisioningService(repo, config, fakeEvents as unknown as ConstructorParameters<typeof ProvisioningService>[2], new InMemoryTenantEvents());
     const user = await insertUser(medium.db);
     const tenants = await Promise.all(Array.from({ length: 30 }, () => insertTenant(medium.db, { ownerId: user.id })));
     // No retries here: each provisioning must succeed the first time.

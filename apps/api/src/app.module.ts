@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import type { IncomingMessage } from 'node:http';
 import { ClsModule } from 'nestjs-cls';
 import { AuditContextInterceptor, AuditModule } from '../../../libs/audit/src/index.js';
+import { BillingModule } from '../../../libs/billing/src/index.js';
 import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
 import { CORPUS_ENTITIES, CorpusModule } from '../../../libs/corpus/src/index.js';
 import { DatabaseModule } from '../../../libs/database/src/index.js';
@@ -47,6 +48,7 @@ export class AppModule {
         TenancyModule,
         CorpusModule,
         MeteringModule,
+        BillingModule,
         ...(config.BENCH_ROUTES ? [BenchModule] : []),
       ],
       providers: [

@@ -12,6 +12,7 @@ import {
   PinoNestLogger,
   rejectUnstorableCharacters,
 } from '../../../libs/common/src/index.js';
+import { STRIPE_WEBHOOK_PATH } from '../../../libs/billing/src/index.js';
 import { exitOnConfigError, loadConfigOrExit, trustProxyOption } from '../../../libs/config/src/index.js';
 import { collectControllers, findUndeclaredRoutes } from '../../../libs/rbac/src/index.js';
 import { rewriteTenantPath } from '../../../libs/tenancy/src/index.js';
@@ -54,7 +55,12 @@ const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter
 }).catch(exitOnConfigError);
 const fastify = app.getHttpAdapter().getInstance();
 // Fastify's own JSON parser (prototype-poisoning protection included) behind a depth limit.
-app.useBodyParser('application/json', { bodyLimit: config.BODY_LIMIT_BYTES }, depthLimitedJsonParser(fastify.getDefaultJsonParser('error', 'error')));
+const jsonParser = depthLimitedJsonParser(fastify.getDefaultJsonParser('error', 'error'));
+app.useBodyParser('application/json', { bodyLimit: config.BODY_LIMIT_BYTES }, (request, body, done) => {
+  // Stripe signs the exact bytes it sends: that route alone keeps them (request.rawBody).
+  if (request.url.split('?')[0] === STRIPE_WEBHOOK_PATH) (request as typeof request & { rawBody?: Buffer }).rawBody = body;
+  return jsonParser(request as Parameters<typeof jsonParser>[0], body, done);
+});
 app.useGlobalPipes(createValidationPipe());
 app.useGlobalFilters(new AllExceptionsFilter(logger));
 app.enableShutdownHooks();

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ClsModule } from 'nestjs-cls';
 import { AuditModule, CLI_ACTOR } from '../../../libs/audit/src/index.js';
+import { BillingCoreModule } from '../../../libs/billing/src/index.js';
 import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
 import { CORPUS_ENTITIES } from '../../../libs/corpus/src/index.js';
 import { DatabaseModule } from '../../../libs/database/src/index.js';
@@ -8,6 +9,7 @@ import { IdentityCoreModule } from '../../../libs/identity/src/index.js';
 import { RedisModule } from '../../../libs/redis/src/index.js';
 import { TenancyCoreModule } from '../../../libs/tenancy/src/index.js';
 import { SecretsModule } from '../../../libs/secrets/src/index.js';
+import { BILLING_COMMANDS } from './commands/billing/billing.command.js';
 import { KEY_COMMANDS } from './commands/keys/keys.command.js';
 import { TENANT_COMMANDS } from './commands/tenants/tenants.command.js';
 import { USER_COMMANDS } from './commands/users/users.command.js';
@@ -33,8 +35,9 @@ export class CliModule {
         TenancyCoreModule,
         SecretsModule,
         UsageCoreModule,
+        BillingCoreModule,
       ],
-      providers: [...USER_COMMANDS, ...TENANT_COMMANDS, ...KEY_COMMANDS, ...USAGE_COMMANDS],
+      providers: [...USER_COMMANDS, ...TENANT_COMMANDS, ...KEY_COMMANDS, ...USAGE_COMMANDS, ...BILLING_COMMANDS],
     };
   }
 }

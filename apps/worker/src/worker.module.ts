@@ -7,7 +7,9 @@ import { RedisModule } from '../../../libs/redis/src/index.js';
 import { StorageModule } from '../../../libs/storage/src/index.js';
 import { UsageModule } from '../../../libs/usage/src/index.js';
 import { MeteringWorkerModule } from '../../../libs/metering/src/index.js';
-import { TenancyWorkerModule } from '../../../libs/tenancy/src/index.js';
+import { TenancyCoreModule, TenancyWorkerModule } from '../../../libs/tenancy/src/index.js';
+import { AuditModule } from '../../../libs/audit/src/index.js';
+import { BillingWorkerModule } from '../../../libs/billing/src/index.js';
 
 /** The worker process: BullMQ processors only, no HTTP. */
 @Module({})
@@ -24,6 +26,10 @@ export class WorkerModule {
         StorageModule,
         TenancyWorkerModule,
         MeteringWorkerModule,
+        // Billing suspends overdue tenants through the tenants service (audited as the system).
+        AuditModule.forRoot(),
+        TenancyCoreModule,
+        BillingWorkerModule,
       ],
     };
   }

@@ -22,3 +22,4 @@ export {
   NulCharacter,
   rejectUnstorableCharacters,
 } from './hostile-input.util.js';
+export { addressAllowed, outboundUrlProblem } from './outbound-url.util.js';

@@ -216,6 +216,39 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(0)
   USER_CACHE_TTL_MS = 60_000;
 
+  // Billing (libs/billing). Without STRIPE_SECRET_KEY usage is metered and rolled up, and nothing is pushed.
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  STRIPE_SECRET_KEY?: string = undefined; // initialised, so loadConfig picks it from the environment
+
+  /** Verifies `POST /api/billing/webhook` (the endpoint's signing secret, `whsec_...`); unset: every webhook is refused. */
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  STRIPE_WEBHOOK_SECRET?: string = undefined;
+
+  /** Where the Stripe SDK sends its requests (default https://api.stripe.com; tests point it at a loopback fake). */
+  @Matches(/^https?:\/\/[^\s/]+\/?$/, { message: 'STRIPE_API_BASE must be an http(s) origin such as https://api.stripe.com' })
+  STRIPE_API_BASE = 'https://api.stripe.com';
+
+  /** Days a tenant stays `past_due` after a failed payment before it is suspended (fractions allowed). */
+  @Type(() => Number) @IsNumber() @Min(0) @Max(365)
+  BILLING_GRACE_DAYS = 7;
+
+  /** How often the worker pushes metered usage to Stripe and checks past-due tenants. */
+  @Type(() => Number) @IsInt() @Min(500)
+  BILLING_PUSH_INTERVAL_MS = 3_600_000;
+
+  @Type(() => Number) @IsInt() @Min(500)
+  BILLING_DUNNING_INTERVAL_MS = 600_000;
+
+  /** Outgoing webhooks: delivery attempts, and the first backoff (it doubles each attempt). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(50)
+  WEBHOOK_ATTEMPTS = 8;
+
+  @Type(() => Number) @IsInt() @Min(0)
+  WEBHOOK_BACKOFF_MS = 10_000;
+
+  @Type(() => Number) @IsInt() @Min(100) @Max(60_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
   get registrationMode(): RegistrationMode {
     return this.REGISTRATION ?? (this.NODE_ENV === 'production' ? 'invite' : 'open');
   }

@@ -5,6 +5,8 @@
 export const QUEUE = {
   tenantProvisioning: 'tenant-provisioning',
   usage: 'usage',
+  billing: 'billing',
+  webhooks: 'webhooks',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
@@ -15,17 +17,30 @@ export const JOB = {
   ingestUsage: 'ingest-usage',
   rollupUsage: 'rollup-usage',
   measureStorage: 'measure-storage',
+  pushUsage: 'push-usage',
+  syncSubscription: 'sync-subscription',
+  checkPastDue: 'check-past-due',
+  deliverWebhook: 'deliver-webhook',
 } as const;
 export type JobName = (typeof JOB)[keyof typeof JOB];
 
 export const JOBS_BY_QUEUE: Record<QueueName, readonly JobName[]> = {
   [QUEUE.tenantProvisioning]: [JOB.provisionTenant, JOB.refillSchemaPool, JOB.reconcileTenants],
   [QUEUE.usage]: [JOB.ingestUsage, JOB.rollupUsage, JOB.measureStorage],
+  [QUEUE.billing]: [JOB.pushUsage, JOB.syncSubscription, JOB.checkPastDue],
+  [QUEUE.webhooks]: [JOB.deliverWebhook],
 };
 
 /** Payloads carry their tenant explicitly; no ambient state crosses a queue. */
 export interface ProvisionTenantPayload {
   tenantId: string;
+}
+export interface SyncSubscriptionPayload {
+  tenantId: string;
+}
+export interface DeliverWebhookPayload {
+  tenantId: string;
+  deliveryId: string;
 }
 export type RefillSchemaPoolPayload = Record<string, never>;
 export type ReconcileTenantsPayload = Record<string, never>;

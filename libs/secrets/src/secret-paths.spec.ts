@@ -25,3 +25,14 @@ describe('secret settings paths', () => {
     expect(settings).toEqual(copy);
   });
 });
+
+describe('secrets inside lists (webhooks)', () => {
+  it('finds each webhook secret by index, masks it, and keeps the list a list', () => {
+    const settings = { webhooks: [{ url: 'https://a.example.com', secret: sealed }, { url: 'https://b.example.com', secret: 'plain' }], stripe_account: sealed };
+    expect(secretEntries(settings).map((e) => e.path.join('.'))).toEqual(['stripe_account', 'webhooks.0.secret', 'webhooks.1.secret']);
+    expect(isSecretPath(['webhooks', '3', 'secret'])).toBe(true);
+    const masked = maskSecrets(settings);
+    expect(Array.isArray(masked.webhooks)).toBe(true);
+    expect(masked).toEqual({ webhooks: [{ url: 'https://a.example.com', secret: { set: true } }, { url: 'https://b.example.com', secret: 'plain' }], stripe_account: { set: true } });
+  });
+});

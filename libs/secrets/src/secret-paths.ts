@@ -10,7 +10,14 @@ export const SECRET_PATHS: ReadonlyArray<readonly string[]> = [
   ['providers', '*', 'api_key'],
   ['stripe', 'account_token'],
   ['embeddings', 'api_key'],
+  // The Stripe Connect account a separately billed child is charged on, and the signing
+  // secret of each outgoing webhook (`webhooks` is a list: `*` is its index).
+  ['stripe_account'],
+  ['webhooks', '*', 'secret'],
 ];
+
+/** An object or a list: secrets live in both (a list's keys are its indexes). */
+const isContainer = (node: unknown): node is Record<string, unknown> => isPlainObject(node) || Array.isArray(node);
 
 /** How a secret is stored in settings. */
 export interface SealedSecret {
@@ -30,7 +37,7 @@ export function isSealed(value: unknown): value is SealedSecret {
 export function secretEntries(settings: unknown): Array<{ path: string[]; value: unknown }> {
   const found: Array<{ path: string[]; value: unknown }> = [];
   const walk = (node: unknown, pattern: readonly string[], at: string[]): void => {
-    if (!isPlainObject(node)) return;
+    if (!isContainer(node)) return;
     const [head, ...rest] = pattern as [string, ...string[]];
     const keys = head === '*' ? Object.keys(node) : Object.hasOwn(node, head) ? [head] : [];
     for (const key of keys) {
@@ -50,7 +57,7 @@ export function isSecretPath(path: readonly string[]): boolean {
 export function getPath(settings: unknown, path: readonly string[]): unknown {
   let node: unknown = settings;
   for (const key of path) {
-    if (!isPlainObject(node) || !Object.hasOwn(node, key)) return undefined;
+    if (!isContainer(node) || !Object.hasOwn(node, key)) return undefined;
     node = node[key];
   }
   return node;
@@ -59,8 +66,13 @@ export function getPath(settings: unknown, path: readonly string[]): unknown {
 /** A copy of `settings` with `value` at `path` (the parents exist: the path came from secretEntries). */
 export function withPath(settings: Record<string, unknown>, path: readonly string[], value: unknown): Record<string, unknown> {
   const [head, ...rest] = path as [string, ...string[]];
-  if (rest.length === 0) return { ...settings, [head]: value };
-  return { ...settings, [head]: withPath(settings[head] as Record<string, unknown>, rest, value) };
+  const next = rest.length === 0 ? value : withPath(settings[head] as Record<string, unknown>, rest, value);
+  if (Array.isArray(settings)) {
+    const copy: unknown[] = [...(settings as unknown[])];
+    copy[Number(head)] = next;
+    return copy as unknown as Record<string, unknown>;
+  }
+  return { ...settings, [head]: next };
 }
 
 /** Settings as answers show them: every stored secret is `{"set": true}`. Anything else at a secret path is shown as is. */

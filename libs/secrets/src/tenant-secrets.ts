@@ -109,8 +109,18 @@ export class TenantSecrets {
    * A merge patch without the `{"set": true}` a client copied from an answer: that secret stays
    * as stored (so GET, edit, PATCH back works).
    */
-  withoutMasks(patch: unknown): unknown {
-    return isPlainObject(patch) ? removeSecrets(patch, (value) => isDeepStrictEqual(value, SECRET_SET)) : patch;
+  withoutMasks(patch: unknown, stored: Record<string, unknown> = {}): unknown {
+    if (!isPlainObject(patch)) return patch;
+    // A list (webhooks) is replaced whole by a merge patch, so dropping the mask would drop the
+    // secret: there the mask keeps the stored secret of the same entry (same index, same url).
+    let kept = patch;
+    for (const { path, value } of secretEntries(patch)) {
+      if (!isDeepStrictEqual(value, SECRET_SET) || !path.some((part) => /^\d+$/.test(part))) continue;
+      const storedValue = getPath(stored, path);
+      const sameEntry = isDeepStrictEqual(getPath(patch, [...path.slice(0, -1), 'url']), getPath(stored, [...path.slice(0, -1), 'url']));
+      if (isSealed(storedValue) && sameEntry) kept = withPath(kept, path, storedValue);
+    }
+    return removeSecrets(kept, (value) => isDeepStrictEqual(value, SECRET_SET));
   }
 
   /**

@@ -157,3 +157,10 @@ export class TransferTargetNotMember extends DomainError {
     super('conflict', 'transfer_target_not_member', `User '${userId}' is not a member of this tenant; ownership goes to an active member`);
   }
 }
+
+/** A custom domain another tenant already claims (case-insensitive). */
+export class DomainTaken extends DomainError {
+  constructor(domain: string) {
+    super('conflict', 'domain_taken', `The custom domain '${domain}' belongs to another tenant`, [{ field: 'settings.custom_domains', message: `'${domain}' is taken` }]);
+  }
+}

@@ -1,12 +1,12 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
-import { InMemoryTenantEvents, QUEUE, TenantEvents } from '../../jobs/src/index.js';
+import { QUEUE } from '../../jobs/src/index.js';
 import { BufferedUsageRecorder, UsageRecorder } from './usage-recorder.js';
 import { UsageRepository } from './usage.repository.js';
 
 /**
- * Provides the UsageRecorder (buffered, flushed to the worker) and TenantEvents to every
- * module of the process. Needs the BullMQ connection of JobsModule (api and worker have it).
+ * Provides the UsageRecorder (buffered, flushed to the worker) to every module of the
+ * process (TenantEvents comes from libs/billing's BillingCoreModule). Needs the BullMQ connection of JobsModule (api and worker have it).
  */
 @Global()
 @Module({
@@ -14,10 +14,9 @@ import { UsageRepository } from './usage.repository.js';
   providers: [
     BufferedUsageRecorder,
     { provide: UsageRecorder, useExisting: BufferedUsageRecorder },
-    { provide: TenantEvents, useClass: InMemoryTenantEvents },
     UsageRepository,
   ],
-  exports: [UsageRecorder, BufferedUsageRecorder, TenantEvents, UsageRepository, BullModule],
+  exports: [UsageRecorder, BufferedUsageRecorder, UsageRepository, BullModule],
 })
 export class UsageModule {}
 

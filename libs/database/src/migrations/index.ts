@@ -9,6 +9,20 @@ import { ApiKeys1700000000700 } from './1700000000700-api-keys.js';
 import { Invitations1700000000800 } from './1700000000800-invitations.js';
 import { UsageRecords1700000000900 } from './1700000000900-usage-records.js';
 import { UsageMetering1700000001300 } from './1700000001300-usage-metering.js';
+import { Billing1700000001400 } from './1700000001400-billing.js';
 
 /** Public-schema migrations, in order (TypeORM migrations; listed, not globbed, for ESM). */
-export const PUBLIC_MIGRATIONS = [Initial1700000000000, UserTokenVersion1700000000100, RowLevelSecurity1700000000200, TenantSuspendedBy1700000000300, TenantsOwnerIndex1700000000400, AuditLog1700000000500, TenantKeys1700000000600, ApiKeys1700000000700, Invitations1700000000800, UsageRecords1700000000900, UsageMetering1700000001300];
+export const PUBLIC_MIGRATIONS = [
+  Initial1700000000000,
+  UserTokenVersion1700000000100,
+  RowLevelSecurity1700000000200,
+  TenantSuspendedBy1700000000300,
+  TenantsOwnerIndex1700000000400,
+  AuditLog1700000000500,
+  TenantKeys1700000000600,
+  ApiKeys1700000000700,
+  Invitations1700000000800,
+  UsageRecords1700000000900,
+  UsageMetering1700000001300,
+  Billing1700000001400,
+];

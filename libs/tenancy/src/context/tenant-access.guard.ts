@@ -6,7 +6,7 @@ import type { ApiKeyGrant, AuthUser } from '../../../identity/src/index.js';
 import { abilityFor, type AccessContext, grantsAll, type Permission, routeRule } from '../../../rbac/src/index.js';
 import { TenantContext } from './tenant-context.js';
 import { TenantDirectory, tenantKey } from './tenant-directory.js';
-import { tenantCandidates } from './tenant-resolution.js';
+import { customDomainCandidate, tenantCandidates } from './tenant-resolution.js';
 import { ApiKeyOutOfScope, NotAMember, TenantConflict, TenantNotReady, TenantSuspended } from '../tenancy.errors.js';
 import { type TenantRow, TenantsRepository } from '../tenants/tenants.repository.js';
 
@@ -62,6 +62,10 @@ export class TenantAccessGuard implements CanActivate {
    */
   private async resolveScoped(req: TenantRequest): Promise<TenantRow> {
     const candidates = tenantCandidates(req.raw, this.config.BASE_DOMAIN);
+    // A custom domain resolves like a subdomain; a host no tenant claims (the API's own) names none.
+    const domain = customDomainCandidate(req.raw, this.config.BASE_DOMAIN);
+    const byDomain = domain === undefined ? null : await this.directory.findByDomain(domain);
+    if (byDomain) candidates.push({ key: byDomain.id, source: 'subdomain' });
     const keyScope = req.user?.apiKey?.tenantScope;
     if (candidates.length === 0 && keyScope) {
       // A key alone resolves its tenant.

@@ -34,6 +34,8 @@ export function tenantKey(key: string): string | null {
 export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(TenantDirectory.name);
   private readonly tenants = new Map<string, Entry<TenantRow | null>>();
+  /** Custom domain -> tenant id; any tenant change clears it all (domains change rarely, and a claim must show at once). */
+  private readonly domains = new Map<string, Entry<string | null>>();
   /** Roles by tenant, then user: a tenant's invalidation drops its roles without a scan. */
   private readonly roles = new Map<string, Map<string, Entry<MemberRole | null>>>();
   private roleCount = 0;
@@ -81,6 +83,23 @@ export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
     return row;
   }
 
+  /** The tenant that claims a custom domain (null: none, or no such tenant any more). */
+  async findByDomain(domain: string): Promise<TenantRow | null> {
+    const hit = this.domains.get(domain);
+    let tenantId: string | null;
+    if (hit && hit.expires > Date.now()) {
+      tenantId = hit.value;
+    } else {
+      const generation = this.generation;
+      tenantId = await this.repo.tenantIdByDomain(domain);
+      if (generation === this.generation) {
+        if (this.domains.size >= MAX_ENTRIES) this.domains.clear();
+        this.domains.set(domain, { value: tenantId, expires: Date.now() + this.config.TENANT_CACHE_TTL_MS });
+      }
+    }
+    return tenantId === null ? null : this.find(tenantId);
+  }
+
   async roleOf(rawTenantId: string, userId: string): Promise<MemberRole | null> {
     const tenantId = rawTenantId.toLowerCase();
     const hit = this.roles.get(tenantId)?.get(userId);
@@ -106,11 +125,13 @@ export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
     if (known) this.tenants.delete(known.slug);
     this.roleCount -= this.roles.get(id)?.size ?? 0;
     this.roles.delete(id);
+    this.domains.clear();
   }
 
   clear(): void {
     this.generation++;
     this.tenants.clear();
+    this.domains.clear();
     this.clearRoles();
   }
 

@@ -64,3 +64,18 @@ export function tenantCandidates(req: IncomingMessage, baseDomain: string | unde
   if (fromPath) candidates.push({ key: fromPath, source: 'path' });
   return candidates;
 }
+
+/**
+ * The request's host when it could be a tenant's custom domain: a dotted name that is neither
+ * BASE_DOMAIN nor under it, nor an IP address or localhost. Whether a tenant claims it is the
+ * directory's question (public.tenant_domains); a host nobody claims names no tenant.
+ */
+export function customDomainCandidate(req: IncomingMessage, baseDomain: string | undefined): string | undefined {
+  const host = (headerValues(req, 'host')[0] ?? '').toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+  if (!host.includes('.') || host.length > 253 || !/^[a-z0-9.-]+$/.test(host) || /^[\d.]+$/.test(host)) return undefined;
+  if (baseDomain) {
+    const base = baseDomain.toLowerCase();
+    if (host === base || host.endsWith(`.${base}`)) return undefined;
+  }
+  return host;
+}

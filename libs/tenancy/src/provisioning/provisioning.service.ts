@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueryRunner } from 'typeorm';
 import { AppConfig } from '../../../config/src/index.js';
 import { LATEST_TENANT_VERSION, migrateTenantSchema, SPARE_SCHEMA_PREFIX } from '../../../database/src/index.js';
+import { TenantEvents as OutgoingEvents } from '../../../jobs/src/index.js';
 import { TenantEvents } from '../context/tenant-events.js';
 import { TenantSchemasRepository } from './tenant-schemas.repository.js';
 
@@ -24,13 +25,17 @@ export class ProvisioningService {
     private readonly schemas: TenantSchemasRepository,
     private readonly config: AppConfig,
     private readonly events: TenantEvents,
+    private readonly outgoing: OutgoingEvents,
   ) {}
 
   async provision(tenantId: string): Promise<ProvisionOutcome> {
+    let activated: { slug: string } | undefined;
     const outcome = await this.schemas.transaction(async (runner): Promise<ProvisionOutcome> => {
+      activated = undefined; // a retried transaction starts over
       const tenant = await this.schemas.lockForProvisioning(runner, tenantId);
       if (!tenant) return 'no-such-tenant';
       const provisioned = tenant.status !== 'provisioning' && tenant.status !== 'failed';
+      if (!provisioned) activated = { slug: tenant.slug };
       if (tenant.schemaExists && tenant.roleExists && tenant.schema_version >= LATEST_TENANT_VERSION && provisioned) return 'already-active';
       let outcome: ProvisionOutcome;
       let how: Parameters<TenantSchemasRepository['materialize']>[2];
@@ -48,6 +53,11 @@ export class ProvisioningService {
       return outcome;
     });
     if (outcome !== 'no-such-tenant') await this.events.changed({ id: tenantId, status: 'active' });
+    if (activated && outcome !== 'already-active') {
+      // After the commit. Losing it to a Redis outage here fails the job, whose retry finds the
+      // tenant active (already-active) and sends nothing: a missed event, never a false one.
+      await this.outgoing.emit(tenantId, 'tenant.provisioned', { tenant_id: tenantId, slug: activated.slug });
+    }
     return outcome;
   }
 

@@ -78,3 +78,25 @@ describe('settingsProblems', () => {
     expect(settingsProblems({ blob: 'é'.repeat(MAX_SETTINGS_BYTES / 2) })).toHaveLength(1);
   });
 });
+
+describe('settingsProblems: branding, webhooks, custom domains', () => {
+  const hook = { url: 'https://hooks.example.com/x', events: ['tenant.suspended'], secret: 'a-secret-of-16-chars' };
+  it('accepts valid branding, webhooks and domains', () => {
+    expect(settingsProblems({ branding: { display_name: 'Acme', favicon_url: 'https://cdn.example.com/f.ico', font: "'Inter', sans-serif" }, webhooks: [hook], custom_domains: ['chat.acme.com'] }, { baseDomain: 'tenantry.test' })).toEqual([]);
+    expect(settingsProblems({ webhooks: [{ ...hook, url: 'http://localhost:9000/x' }] }, { allowLoopbackWebhooks: true })).toEqual([]);
+    expect(settingsProblems({ webhooks: [{ ...hook, secret: { $enc: 'sealed' } }] })).toEqual([]);
+  });
+  it.each([
+    [{ branding: { primary_color: 'red' } }, 'settings.branding'],
+    [{ branding: { email_from_name: 'a\nBcc: x' } }, 'settings.branding'],
+    [{ branding: { extra: 'x' } }, 'settings.branding'],
+    [{ webhooks: [{ ...hook, url: 'http://localhost:9000/x' }] }, 'settings.webhooks.0.url'],
+    [{ webhooks: [{ ...hook, events: ['nope'] }] }, 'settings.webhooks.0.events'],
+    [{ webhooks: [{ ...hook, secret: undefined }] }, 'settings.webhooks.0.secret'],
+    [{ webhooks: Array.from({ length: 11 }, () => hook) }, 'settings.webhooks'],
+    [{ custom_domains: ['a.tenantry.test'] }, 'settings.custom_domains'],
+    [{ custom_domains: ['x.com', 'x.com'] }, 'settings.custom_domains'],
+  ])('refuses %j', (settings, field) => {
+    expect(settingsProblems(settings, { baseDomain: 'tenantry.test' }).map((p) => p.field)).toContain(field);
+  });
+});

@@ -177,6 +177,28 @@ export class TenantsRepository {
    * The changes below run on `m` (a transaction of the caller's, holding the audit entry too)
    * and return the tenant row as the change left it (null: no row changed).
    */
+  /**
+   * Makes public.tenant_domains hold exactly `domains` for the tenant, in the caller's
+   * transaction. Returns the first domain another tenant holds (the caller rolls back), else null.
+   * The primary key decides a race between two tenants claiming one domain.
+   */
+  async syncDomains(m: EntityManager, tenantId: string, domains: readonly string[]): Promise<string | null> {
+    await m.query(`DELETE FROM public.tenant_domains WHERE tenant_id = $1 AND NOT (domain = ANY($2::text[]))`, [tenantId, domains]);
+    if (domains.length === 0) return null;
+    await m.query(`INSERT INTO public.tenant_domains (domain, tenant_id) SELECT unnest($2::text[]), $1 ON CONFLICT (domain) DO NOTHING`, [tenantId, domains]);
+    // A statement of its own: it sees a claim that committed while the insert waited on it.
+    const mine = new Set(
+      ((await m.query(`SELECT domain FROM public.tenant_domains WHERE tenant_id = $1 AND domain = ANY($2::text[])`, [tenantId, domains])) as Array<{ domain: string }>).map((r) => r.domain),
+    );
+    return domains.find((d) => !mine.has(d)) ?? null;
+  }
+
+  /** The tenant a custom domain belongs to (its id), if any. */
+  async tenantIdByDomain(domain: string): Promise<string | null> {
+    const rows = (await this.dataSource.query(`SELECT tenant_id FROM public.tenant_domains WHERE domain = $1`, [domain])) as Array<{ tenant_id: string }>;
+    return rows[0]?.tenant_id ?? null;
+  }
+
   async update(
     m: EntityManager,
     id: string,

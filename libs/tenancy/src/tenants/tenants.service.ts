@@ -3,10 +3,10 @@ import { AppConfig } from '../../../config/src/index.js';
 import { isDeepStrictEqual } from 'node:util';
 import { type AuditActor, AuditLog, CLI_ACTOR } from '../../../audit/src/index.js';
 import { isPlainObject, jsonMergePatch, NotFound, ValidationFailed } from '../../../common/src/index.js';
-import { AlreadyProvisioned, CannotCreateChild, ChildLimitReached, TenantDepthExceeded, LimitAbovePlan, OperatorSuspension, SlugTaken, TenantLimitReached } from '../tenancy.errors.js';
+import { AlreadyProvisioned, CannotCreateChild, DomainTaken, ChildLimitReached, TenantDepthExceeded, LimitAbovePlan, OperatorSuspension, SlugTaken, TenantLimitReached } from '../tenancy.errors.js';
 import { type Suspender, type TenantPlan, tenantSchemaName } from '../../../database/src/index.js';
 import type { AuthUser } from '../../../identity/src/index.js';
-import { TenantJobsProducer } from '../../../jobs/src/index.js';
+import { BillingJobsProducer, TenantEvents as OutgoingEvents, TenantJobsProducer } from '../../../jobs/src/index.js';
 import { maskSecrets, TenantSecrets } from '../../../secrets/src/index.js';
 import { type AccessContext, roleGrants, P } from '../../../rbac/src/index.js';
 import { effectiveLimit, LIMIT_COLUMNS, limitChanges, type LimitChange, MAX_TENANT_DEPTH, needsAuthority, PLAN_CEILINGS } from './plans.js';
@@ -14,7 +14,7 @@ import { slugProblem } from './slug.util.js';
 import type { CreateTenantDto, ListTenantsQueryDto, TenantDto, TenantListDto, UpdateTenantDto } from './tenant.dto.js';
 import { TenantDirectory } from '../context/tenant-directory.js';
 import { TenantEvents } from '../context/tenant-events.js';
-import { settingsProblems } from './tenant-settings.util.js';
+import { normalizeSettings, type SettingsContext, settingsProblems } from './tenant-settings.util.js';
 import type { EntityManager } from 'typeorm';
 import { type LineageRow, TenantsRepository, type TenantRow } from './tenants.repository.js';
 
@@ -73,7 +73,29 @@ export class TenantsService {
     private readonly config: AppConfig,
     private readonly audit: AuditLog,
     private readonly secrets: TenantSecrets,
+    private readonly billingJobs: BillingJobsProducer,
+    private readonly outgoing: OutgoingEvents,
   ) {}
+
+  private get settingsContext(): SettingsContext {
+    return { allowLoopbackWebhooks: this.config.NODE_ENV !== 'production', baseDomain: this.config.BASE_DOMAIN };
+  }
+
+  /** Claims the settings' custom domains for the tenant in its transaction; 409 when another tenant holds one. */
+  private async claimDomains(m: EntityManager, tenantId: string, settings: Record<string, unknown>): Promise<void> {
+    const domains = Array.isArray(settings.custom_domains) ? (settings.custom_domains as string[]) : [];
+    const taken = await this.repo.syncDomains(m, tenantId, domains);
+    if (taken) throw new DomainTaken(taken);
+  }
+
+  /** Best effort after the commit: an event that cannot be queued now is logged, never turned into an error of the change. */
+  private async announce(tenantId: string, type: 'tenant.suspended' | 'tenant.provisioned', data: Record<string, unknown>): Promise<void> {
+    try {
+      await this.outgoing.emit(tenantId, type, data);
+    } catch (error) {
+      this.logger.warn(`tenant ${tenantId}: could not queue the ${type} webhook (${String(error)})`);
+    }
+  }
 
   /** One audit entry for a change of a tenant, in the change's transaction. */
   private recordChange(m: EntityManager, action: string, before: TenantRow | null, after: TenantRow | null, actor?: AuditActor): Promise<void> {
@@ -87,8 +109,8 @@ export class TenantsService {
   async create(dto: CreateTenantDto, caller: AuthUser): Promise<TenantDto> {
     const problem = slugProblem(dto.slug);
     if (problem) throw new ValidationFailed(problem, [{ field: 'slug', message: problem }]);
-    const settings = dto.settings ?? {};
-    const settingIssues = [...this.secrets.problems({}, settings), ...settingsProblems(settings)];
+    const settings = normalizeSettings(dto.settings ?? {});
+    const settingIssues = [...this.secrets.problems({}, settings), ...settingsProblems(settings, this.settingsContext)];
     if (settingIssues.length > 0) throw new ValidationFailed('invalid settings', settingIssues);
     if (dto.parent_id !== undefined && dto.parentId !== undefined && dto.parent_id !== dto.parentId) {
       throw new ValidationFailed('parent_id and parentId disagree; send one of them', [{ field: 'parentId', message: 'differs from parent_id' }]);
@@ -120,7 +142,10 @@ export class TenantsService {
         // For everyone, platform admins too: they raise a parent's settings.max_child_tenants instead.
         hierarchy: { maxDepth: MAX_TENANT_DEPTH, childLimit: (parent) => effectiveLimit(parent, 'max_child_tenants') },
       },
-      (m, created) => this.recordChange(m, 'tenant.created', null, created),
+      async (m, created) => {
+        await this.claimDomains(m, created.id, settings);
+        await this.recordChange(m, 'tenant.created', null, created);
+      },
     );
     if (row === 'slug_taken') throw new SlugTaken(dto.slug);
     if (row === 'tenant_limit_reached') throw new TenantLimitReached(this.config.MAX_TENANTS_PER_USER);
@@ -188,10 +213,14 @@ export class TenantsService {
     const current = await this.load(key);
     let settings: Record<string, unknown> | undefined;
     if (dto.settings !== undefined) {
-      const merged = jsonMergePatch(current.settings, this.secrets.withoutMasks(dto.settings)) as Record<string, unknown>;
-      // Sealed before the checks, so the size cap counts what is stored.
-      settings = isPlainObject(merged) ? await this.secrets.sealSettings(current.id, current.settings, merged) : merged;
-      const issues = settingsProblems(settings);
+      const merged = jsonMergePatch(current.settings, this.secrets.withoutMasks(dto.settings, current.settings)) as Record<string, unknown>;
+      // Checked as given (new secrets in plain text: their format), then sealed and checked again,
+      // so the size cap counts what is stored.
+      const given = isPlainObject(merged) ? normalizeSettings(merged) : merged;
+      const asGiven = settingsProblems(given, this.settingsContext);
+      if (asGiven.length > 0) throw new ValidationFailed('invalid settings', asGiven);
+      settings = isPlainObject(given) ? await this.secrets.sealSettings(current.id, current.settings, given) : given;
+      const issues = settingsProblems(settings, this.settingsContext);
       if (issues.length > 0) throw new ValidationFailed('invalid settings', issues);
     }
     if (actor !== OPERATOR && actor.access.via !== 'platform') {
@@ -208,8 +237,13 @@ export class TenantsService {
         maxMembers: dto.max_members,
         maxApiKeys: dto.max_api_keys,
       });
+      if (settings) await this.claimDomains(m, current.id, settings);
       if (after) await this.recordChange(m, 'tenant.updated', current, after, auditActor(actor));
     });
+    if (dto.plan !== undefined && dto.plan !== current.plan) {
+      // The Stripe subscription follows in the worker; a lost enqueue is healed by the next push (it syncs every account).
+      await this.billingJobs.syncSubscription(current.id, dto.plan).catch((error: unknown) => this.logger.warn(`tenant ${current.slug}: could not queue the subscription update (${String(error)})`));
+    }
     return this.changed(current);
   }
 
@@ -233,7 +267,7 @@ export class TenantsService {
     throw new LimitAbovePlan(details);
   }
 
-  async suspend(key: string, actor: TenantActor): Promise<TenantDto> {
+  async suspend(key: string, actor: TenantActor, reason?: string): Promise<TenantDto> {
     const current = await this.load(key);
     const lineage = await this.repo.lineage(current.id, actorId(actor));
     let by = this.authorityOf(actor, lineage);
@@ -246,7 +280,9 @@ export class TenantsService {
       const after = await this.repo.suspend(m, current.id, by.by, by.tenantId);
       if (after) await this.recordChange(m, 'tenant.suspended', current, after, auditActor(actor));
     });
-    return this.changed(current);
+    const dto = await this.changed(current);
+    if (current.status !== 'suspended') await this.announce(current.id, 'tenant.suspended', { tenant_id: current.id, slug: current.slug, suspended_by: by.by, reason: reason ?? null });
+    return dto;
   }
 
   async reactivate(key: string, actor: TenantActor): Promise<TenantDto> {

@@ -1,0 +1,49 @@
+import { Controller, Get, Header, Req } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { NotFound } from '../../common/src/index.js';
+import { AppConfig } from '../../config/src/index.js';
+import { Public } from '../../rbac/src/index.js';
+import { customDomainCandidate, TenantConflict, TenantDirectory, tenantCandidates } from '../../tenancy/src/index.js';
+import { BrandingDto } from './billing.dto.js';
+
+const FIELDS = ['logo_url', 'favicon_url', 'primary_color', 'font', 'email_from_name'] as const;
+
+/**
+ * White-label: the branding of the tenant the host names (its subdomain of BASE_DOMAIN or one of
+ * its custom domains; also the /api/v1/{slug}/branding prefix), without authentication, for the
+ * login page and the widget before anyone signs in. Branding is public by nature; nothing else
+ * of the tenant is shown. A host that names no active tenant is a 404.
+ */
+@ApiTags('branding')
+@Controller('api/v1')
+export class BrandingController {
+  constructor(
+    private readonly directory: TenantDirectory,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get('branding')
+  @Public()
+  @Header('cache-control', 'public, max-age=60')
+  @ApiOperation({ summary: 'The branding of the tenant resolved from the host (subdomain or custom domain)' })
+  @ApiOkResponse({ type: BrandingDto })
+  async get(@Req() req: FastifyRequest): Promise<BrandingDto> {
+    const keys = new Set(tenantCandidates(req.raw, this.config.BASE_DOMAIN).filter((c) => c.source !== 'header').map((c) => c.key));
+    const domain = customDomainCandidate(req.raw, this.config.BASE_DOMAIN);
+    const byDomain = domain === undefined ? null : await this.directory.findByDomain(domain);
+    if (byDomain) keys.add(byDomain.id);
+    if (keys.size === 0) throw new NotFound('Tenant for host', (domain ?? req.hostname).slice(0, 253));
+    const tenants = await Promise.all([...keys].map((k) => this.directory.find(k)));
+    if (new Set(tenants.map((t) => t?.id)).size > 1) throw new TenantConflict([...keys]);
+    const tenant = tenants[0];
+    if (!tenant || tenant.status !== 'active') throw new NotFound('Tenant', [...keys][0]!.slice(0, 64));
+    const branding = (tenant.settings.branding ?? {}) as Record<string, unknown>;
+    const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+    return {
+      slug: tenant.slug,
+      display_name: text(branding.display_name) ?? tenant.name,
+      ...(Object.fromEntries(FIELDS.map((f) => [f, text(branding[f])])) as Record<(typeof FIELDS)[number], string | null>),
+    };
+  }
+}
