@@ -2,11 +2,15 @@ import { Controller, Get, Injectable, type OnApplicationShutdown, Query } from '
 import { ApiExcludeController } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../../../libs/config/src/index.js';
-import { CORPUS_ENTITIES, DocumentsRepository, DocumentsService } from '../../../../libs/corpus/src/index.js';
+import { CORPUS_ENTITIES, DocumentsRepository, DocumentsService, PassagesRepository } from '../../../../libs/corpus/src/index.js';
+import type { CorpusJobsProducer } from '../../../../libs/jobs/src/index.js';
 import { createDataSource, type TenantDb, tenantRoleName, tenantSchemaName } from '../../../../libs/database/src/index.js';
 import { Authenticated } from '../../../../libs/rbac/src/index.js';
 import { SLUG_PATTERN } from '../../../../libs/tenancy/src/index.js';
 import { BenchListDocumentsQueryDto } from './bench-list-query.dto.js';
+
+/** The baseline only lists documents: it never writes, so it never enqueues. */
+const NO_JOBS = null as unknown as CorpusJobsProducer;
 
 /** application_name of the plain pool, so it is never counted as the API's own backends. */
 export const PLAIN_APPLICATION_NAME = 'tenantry-api-bench-plain';
@@ -47,7 +51,7 @@ export class PlainPool implements OnApplicationShutdown {
     await plain.initialize();
     // The repository only ever reads `manager` from TenantDb: here it is the plain pool's, with no unit of work.
     const managerSource = { manager: plain.manager } as unknown as TenantDb;
-    return { dataSource: plain, documents: new DocumentsService(new DocumentsRepository(managerSource)) };
+    return { dataSource: plain, documents: new DocumentsService(new DocumentsRepository(managerSource), new PassagesRepository(managerSource), NO_JOBS) };
   }
 
   async onApplicationShutdown(): Promise<void> {

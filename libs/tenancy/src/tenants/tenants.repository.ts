@@ -144,6 +144,12 @@ export class TenantsRepository {
     return cap !== null && (row?.owned_before ?? 0) >= cap ? 'tenant_limit_reached' : 'slug_taken';
   }
 
+  /** Whether `name` is a text search configuration of pg_catalog (settings.search_language). */
+  async textSearchConfigExists(name: string): Promise<boolean> {
+    const rows = (await this.dataSource.query(`SELECT 1 FROM pg_catalog.pg_ts_config WHERE cfgname = $1 AND cfgnamespace = 'pg_catalog'::regnamespace`, [name])) as unknown[];
+    return rows.length > 0;
+  }
+
   async findByKey(key: string): Promise<TenantRow | null> {
     const rows = (await this.dataSource.query(
       `SELECT ${COLUMNS} FROM public.tenants t WHERE ${isUuid(key) ? 't.id = $1::uuid' : 't.slug = $1'}`,

@@ -6,7 +6,7 @@ import { isPlainObject, jsonMergePatch, NotFound, ValidationFailed } from '../..
 import { AlreadyProvisioned, CannotCreateChild, ChildLimitReached, TenantDepthExceeded, LimitAbovePlan, OperatorSuspension, SlugTaken, TenantLimitReached } from '../tenancy.errors.js';
 import { type Suspender, type TenantPlan, tenantSchemaName } from '../../../database/src/index.js';
 import type { AuthUser } from '../../../identity/src/index.js';
-import { TenantJobsProducer } from '../../../jobs/src/index.js';
+import { CorpusJobsProducer, TenantJobsProducer } from '../../../jobs/src/index.js';
 import { maskSecrets, TenantSecrets } from '../../../secrets/src/index.js';
 import { type AccessContext, roleGrants, P } from '../../../rbac/src/index.js';
 import { effectiveLimit, LIMIT_COLUMNS, limitChanges, type LimitChange, MAX_TENANT_DEPTH, needsAuthority, PLAN_CEILINGS } from './plans.js';
@@ -14,7 +14,7 @@ import { slugProblem } from './slug.util.js';
 import type { CreateTenantDto, ListTenantsQueryDto, TenantDto, TenantListDto, UpdateTenantDto } from './tenant.dto.js';
 import { TenantDirectory } from '../context/tenant-directory.js';
 import { TenantEvents } from '../context/tenant-events.js';
-import { settingsProblems } from './tenant-settings.util.js';
+import { corpusIndexSettingsChanged, settingsProblems } from './tenant-settings.util.js';
 import type { EntityManager } from 'typeorm';
 import { type LineageRow, TenantsRepository, type TenantRow } from './tenants.repository.js';
 
@@ -73,7 +73,15 @@ export class TenantsService {
     private readonly config: AppConfig,
     private readonly audit: AuditLog,
     private readonly secrets: TenantSecrets,
+    private readonly corpusJobs: CorpusJobsProducer,
   ) {}
+
+  /** settings.search_language must name a text search configuration of pg_catalog. */
+  private async assertSearchLanguage(settings: Record<string, unknown>): Promise<void> {
+    const name = settings.search_language;
+    if (typeof name !== 'string' || (await this.repo.textSearchConfigExists(name))) return;
+    throw new ValidationFailed('invalid settings', [{ field: 'settings.search_language', message: `'${name}' is not a text search configuration of this database (pg_ts_config)` }]);
+  }
 
   /** One audit entry for a change of a tenant, in the change's transaction. */
   private recordChange(m: EntityManager, action: string, before: TenantRow | null, after: TenantRow | null, actor?: AuditActor): Promise<void> {
@@ -90,6 +98,7 @@ export class TenantsService {
     const settings = dto.settings ?? {};
     const settingIssues = [...this.secrets.problems({}, settings), ...settingsProblems(settings)];
     if (settingIssues.length > 0) throw new ValidationFailed('invalid settings', settingIssues);
+    await this.assertSearchLanguage(settings);
     if (dto.parent_id !== undefined && dto.parentId !== undefined && dto.parent_id !== dto.parentId) {
       throw new ValidationFailed('parent_id and parentId disagree; send one of them', [{ field: 'parentId', message: 'differs from parent_id' }]);
     }
@@ -153,6 +162,8 @@ export class TenantsService {
     } catch (error) {
       this.logger.warn(`tenant ${row.slug}: could not enqueue provisioning now (${String(error)}); it lands when Redis is back, or reconcile does it`);
     }
+    // A schema starts indexed with `simple` and no embeddings: the worker applies these once it is provisioned.
+    if (corpusIndexSettingsChanged({}, settings)) this.corpusJobs.syncIndex(row.id);
     return toTenantDto(row);
   }
 
@@ -193,6 +204,7 @@ export class TenantsService {
       settings = isPlainObject(merged) ? await this.secrets.sealSettings(current.id, current.settings, merged) : merged;
       const issues = settingsProblems(settings);
       if (issues.length > 0) throw new ValidationFailed('invalid settings', issues);
+      if (isPlainObject(settings)) await this.assertSearchLanguage(settings);
     }
     if (actor !== OPERATOR && actor.access.via !== 'platform') {
       // A plan change alone never trips this: limits granted above the new plan stay.
@@ -210,6 +222,7 @@ export class TenantsService {
       });
       if (after) await this.recordChange(m, 'tenant.updated', current, after, auditActor(actor));
     });
+    if (settings && corpusIndexSettingsChanged(current.settings, settings)) this.corpusJobs.syncIndex(current.id);
     return this.changed(current);
   }
 
