@@ -196,8 +196,9 @@ describe('search: passages, highlights, ?q= on the index', { timeout: 120_000 },
     expect(ranked.body.total).toBeGreaterThan(3000);
     expect((await corpus.query('zanzibar'))[0]!.document_id).toBe(long.id);
 
-    await waitUntil('documents_tsv_idx used', async () => (await scans('documents_tsv_idx')) > docsBefore, 10_000, 200);
-    await waitUntil('passages_tsv_idx used', async () => (await scans('passages_tsv_idx')) > passagesBefore, 10_000, 200);
+    // A backend reports its statistics when idle for 10 s at most (PGSTAT_IDLE_INTERVAL).
+    await waitUntil('documents_tsv_idx used', async () => (await scans('documents_tsv_idx')) > docsBefore, 30_000, 200);
+    await waitUntil('passages_tsv_idx used', async () => (await scans('passages_tsv_idx')) > passagesBefore, 30_000, 200);
   });
 });
 
