@@ -6,7 +6,8 @@ export { DocumentEntity } from './document.entity.js';
 export { DocumentsRepository } from './documents.repository.js';
 export { PassagesRepository } from './passages.repository.js';
 export { DocumentsService, toDocumentDto } from './documents.service.js';
-export { PassageRetriever } from './passage-retriever.js';
+export { HybridPassageRetriever, PassageRetriever } from './passage-retriever.js';
+export { CorpusQueryDto } from './corpus-query.dto.js';
 export type { Passage } from './passage-retriever.js';
 
 import { DocumentEntity } from './document.entity.js';

@@ -68,7 +68,7 @@ export class PassagesRepository {
 
   private async state(lock: 'FOR SHARE' | ''): Promise<IndexState> {
     const [row] = await this.query<{ tenant_id: string; ts_config: string; embedding_model: string | null }>(
-      `SELECT current_setting('app.tenant_id') AS tenant_id, ts_config::text AS ts_config, embedding_model FROM corpus_settings ${lock}`,
+      `SELECT current_setting('app.tenant_id', true) AS tenant_id, ts_config::text AS ts_config, embedding_model FROM corpus_settings ${lock}`,
       [],
     );
     if (!row) throw new Error('corpus_settings has no row');
@@ -129,7 +129,7 @@ export class PassagesRepository {
 
   private async embeddingColumn(): Promise<EmbeddingColumn> {
     const [row] = await this.query<{ schema: string; type: string; tenant_id: string }>(
-      `SELECT current_setting('app.tenant_id') AS tenant_id, tn.nspname AS schema, t.typname AS type
+      `SELECT current_setting('app.tenant_id', true) AS tenant_id, tn.nspname AS schema, t.typname AS type
          FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
         WHERE a.attrelid = 'passages'::regclass AND a.attname = 'embedding'`,
       [],
