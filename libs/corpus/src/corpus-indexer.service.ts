@@ -31,6 +31,8 @@ export class CorpusIndexer {
 
   private async activeTenant(tenantId: string): Promise<{ ref: TenantRef; settings: Record<string, unknown> } | null> {
     const tenant = await this.tenants.findByKey(tenantId);
+    // Settings given at creation are applied once the schema exists: the job is retried with backoff.
+    if (tenant?.status === 'provisioning') throw new Error(`tenant ${tenantId} is still provisioning`);
     if (!tenant || tenant.status !== 'active') return null;
     return { ref: { id: tenant.id, schemaName: tenant.schema_name }, settings: tenant.settings };
   }
@@ -39,9 +41,13 @@ export class CorpusIndexer {
   async sync(tenantId: string): Promise<string> {
     const tenant = await this.activeTenant(tenantId);
     if (!tenant) return 'skipped (not active)';
-    const provider = embeddingsProviderOf(tenant.settings);
+    let provider: EmbeddingsProvider | null = null;
     const { reindexed, embeddingsReset } = await this.tenantDb.runInContext(tenant.ref, () =>
-      this.passages.sync(searchLanguageOf(tenant.settings), provider?.fingerprint ?? null),
+      this.passages.sync(async () => {
+        const settings = (await this.activeTenant(tenantId))?.settings ?? tenant.settings;
+        provider = embeddingsProviderOf(settings);
+        return { tsConfig: searchLanguageOf(settings), embeddingModel: provider?.fingerprint ?? null };
+      }),
     );
     const embedded = provider ? await this.embedPending(tenant.ref, provider) : 0;
     const outcome = `reindexed=${reindexed} embeddings_reset=${embeddingsReset} embedded=${embedded}`;

@@ -166,13 +166,17 @@ export class PassagesRepository {
   }
 
   /**
-   * Brings the schema to `tsConfig` and `embeddingModel` under the settings row's lock: rows
+   * Brings the schema to the `desired` configuration and embeddings model (read once the settings
+   * row is locked): rows
    * indexed with another configuration are re-indexed (their generated tsv follows), embeddings
    * of another provider or model are dropped (the worker embeds again). Answers what changed.
    */
-  async sync(tsConfig: string, embeddingModel: string | null): Promise<{ reindexed: boolean; embeddingsReset: boolean }> {
-    const [state] = await this.query<{ ts_config: string; embedding_model: string | null; same_config: boolean }>(
-      `SELECT ts_config::text AS ts_config, embedding_model, ts_config = $1::regconfig AS same_config FROM corpus_settings FOR UPDATE`,
+  async sync(desired: () => Promise<{ tsConfig: string; embeddingModel: string | null }>): Promise<{ reindexed: boolean; embeddingsReset: boolean }> {
+    await this.query(`SELECT 1 FROM corpus_settings FOR UPDATE`, []);
+    // Read under the lock: of two syncs of one tenant, the later one reads the later settings.
+    const { tsConfig, embeddingModel } = await desired();
+    const [state] = await this.query<{ embedding_model: string | null; same_config: boolean }>(
+      `SELECT embedding_model, ts_config = $1::regconfig AS same_config FROM corpus_settings`,
       [tsConfig],
     );
     if (!state) throw new Error('corpus_settings has no row');

@@ -29,10 +29,15 @@ export class CorpusJobsProducer {
     this.fireAndForget(this.queue.add(JOB.embedDocument, payload, { ...RETRY, delay: AFTER_COMMIT_DELAY_MS }));
   }
 
-  /** Brings the tenant's index to its settings; one waiting job per tenant is enough (it reads the settings when it runs). */
+  /**
+   * Brings the tenant's index to its settings. One job per change (not deduplicated: a job
+   * already running may have read the settings before this change); the jobs of one tenant
+   * serialise on its index row and each reads the settings under that lock, so the last one
+   * applies the latest settings.
+   */
   syncIndex(tenantId: string): void {
     const payload: SyncCorpusIndexPayload = { tenantId };
-    this.fireAndForget(this.queue.add(JOB.syncCorpusIndex, payload, { ...RETRY, delay: AFTER_COMMIT_DELAY_MS, deduplication: { id: `sync:${tenantId}` } }));
+    this.fireAndForget(this.queue.add(JOB.syncCorpusIndex, payload, { ...RETRY, delay: AFTER_COMMIT_DELAY_MS }));
   }
 
   private fireAndForget(added: Promise<unknown>): void {
