@@ -196,7 +196,15 @@ describe('search: passages, highlights, ?q= on the index', { timeout: 120_000 },
     expect(ranked.body.total).toBeGreaterThan(3000);
     expect((await corpus.query('zanzibar'))[0]!.document_id).toBe(long.id);
 
-    // A backend reports its statistics when idle for 10 s at most (PGSTAT_IDLE_INTERVAL).
+    // The plan of the list's statement (as DocumentsRepository.list writes it) is a scan of the GIN index.
+    const plan = await db.query<{ 'QUERY PLAN': unknown }>(
+      `EXPLAIN (FORMAT JSON) SELECT d.id FROM ${schema}.documents d, (SELECT websearch_to_tsquery(ts_config, $1) AS q FROM ${schema}.corpus_settings) s
+        WHERE d.tsv @@ s.q ORDER BY ts_rank_cd(d.tsv, s.q) DESC LIMIT 20`,
+      ['zanzibar lighthouse'],
+    );
+    expect(JSON.stringify(plan.rows[0]!['QUERY PLAN'])).toContain('"Index Name":"documents_tsv_idx"');
+    // And the API's own statements did use the indexes: their scan counters moved. A backend
+    // reports its statistics when idle for 10 s at most (PGSTAT_IDLE_INTERVAL).
     await waitUntil('documents_tsv_idx used', async () => (await scans('documents_tsv_idx')) > docsBefore, 30_000, 200);
     await waitUntil('passages_tsv_idx used', async () => (await scans('passages_tsv_idx')) > passagesBefore, 30_000, 200);
   });

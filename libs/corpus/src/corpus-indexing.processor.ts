@@ -1,7 +1,8 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { checkJobHandlers, JOB, QUEUE, type EmbedDocumentPayload, type JobName, type SyncCorpusIndexPayload } from '../../jobs/src/index.js';
+import { checkJobHandlers, CorpusJobsProducer, JOB, QUEUE, type EmbedDocumentPayload, type JobName, type SyncCorpusIndexPayload } from '../../jobs/src/index.js';
+import { TenantsRepository } from '../../tenancy/src/index.js';
 import { CorpusIndexer } from './corpus-indexer.service.js';
 
 /** The corpus-indexing queue: embeddings after writes, re-indexing and re-embedding after settings change. */
@@ -17,14 +18,25 @@ export class CorpusIndexingProcessor extends WorkerHost implements OnApplication
     [JOB.syncCorpusIndex]: (job) => this.indexer.sync((job as Job<SyncCorpusIndexPayload>).data.tenantId),
   };
 
-  constructor(private readonly indexer: CorpusIndexer) {
+  constructor(
+    private readonly indexer: CorpusIndexer,
+    private readonly tenants: TenantsRepository,
+    private readonly jobs: CorpusJobsProducer,
+  ) {
     super();
     const problems = checkJobHandlers(QUEUE.corpusIndexing, Object.keys(this.handlers));
     if (problems.length > 0) throw new Error(`job handlers do not match the catalogue: ${problems.join('; ')}`);
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.worker.run().catch((error: unknown) => this.logger.error(`corpus indexing worker stopped: ${String(error)}`));
+    // Catch-up for a change whose job never got queued (Redis down at the time): every tenant with
+    // search settings is synced once per worker start; a sync with nothing to do is two statements.
+    try {
+      for (const id of await this.tenants.activeWithSettings(['search_language', 'embeddings'])) this.jobs.syncIndex(id);
+    } catch (error) {
+      this.logger.warn(`corpus index catch-up not queued: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   async process(job: Job): Promise<unknown> {

@@ -144,6 +144,12 @@ export class TenantsRepository {
     return cap !== null && (row?.owned_before ?? 0) >= cap ? 'tenant_limit_reached' : 'slug_taken';
   }
 
+  /** Active tenants whose settings hold any of `keys` (at the top level). */
+  async activeWithSettings(keys: string[]): Promise<string[]> {
+    const rows = (await this.dataSource.query(`SELECT id FROM public.tenants WHERE status = 'active' AND settings ?| $1::text[] ORDER BY id`, [keys])) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
+  }
+
   /** Whether `name` is a text search configuration of pg_catalog (settings.search_language). */
   async textSearchConfigExists(name: string): Promise<boolean> {
     const rows = (await this.dataSource.query(`SELECT 1 FROM pg_catalog.pg_ts_config WHERE cfgname = $1 AND cfgnamespace = 'pg_catalog'::regnamespace`, [name])) as unknown[];
