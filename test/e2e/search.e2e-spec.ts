@@ -416,6 +416,12 @@ describe('search: isolation and bad input', { timeout: 120_000 }, () => {
       expect(res.status, query.slice(0, 40)).toBe(200);
       expect(Array.isArray(res.body.passages)).toBe(true);
     }
+    // Pathological documents are indexed, not refused: 600,000 characters without a space, a huge word.
+    const dense = Array.from({ length: 100_000 }, (_, i) => `t${i}`).join(',');
+    const blob = await a.create('Blob', `${dense} ${'q'.repeat(50_000)} okapi`);
+    expect((await a.query('t99999', 1))[0]!.document_id).toBe(blob.id);
+    expect((await a.query('okapi', 1))[0]!.document_id).toBe(blob.id);
+    expect((await a.list('t123')).body.documents.map((d) => d.id)).toEqual([blob.id]);
     // top_k is optional (5) and bounds the answer.
     const many = await a.create('Many', Array.from({ length: 40 }, (_, i) => `Paragraph ${i} mentions the wombat again.`).join('\n\n'));
     expect(many.id).toBeTruthy();

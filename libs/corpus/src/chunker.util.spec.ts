@@ -11,7 +11,7 @@ describe('chunkText', () => {
 
   it('cuts long text at sentence boundaries with the configured size and overlap', () => {
     const text = Array.from({ length: 100 }, (_, i) => sentence(i)).join(' '); // 1000 words
-    const passages = chunkText(text, { targetWords: 100, maxWords: 150, overlapWords: 20 });
+    const passages = chunkText(text, { targetWords: 100, maxWords: 150, overlapWords: 20, maxChars: 100_000 });
     expect(passages.length).toBeGreaterThan(9);
     for (const p of passages) {
       const n = p.split(/\s+/).length;
@@ -30,8 +30,19 @@ describe('chunkText', () => {
   it('keeps paragraph breaks inside a passage and cuts an overlong sentence between words', () => {
     expect(chunkText('First para.\n\nSecond para.')).toEqual(['First para.\n\nSecond para.']);
     const long = Array.from({ length: 1000 }, (_, i) => `x${i}`).join(' ');
-    const passages = chunkText(long, { targetWords: 250, maxWords: 400, overlapWords: 50 });
+    const passages = chunkText(long);
     expect(passages.every((p) => p.split(' ').length <= 400)).toBe(true);
     expect(passages.join(' ')).toContain('x999');
+  });
+
+  it('bounds passages in characters too: text without spaces, long words', () => {
+    const noSpaces = Array.from({ length: 20_000 }, (_, i) => `a${i}`).join(',');
+    const passages = chunkText(noSpaces);
+    expect(passages.length).toBeGreaterThan(20);
+    expect(passages.every((p) => p.length <= 4000)).toBe(true);
+    expect(passages.join('')).toBe(noSpaces);
+    const words = chunkText(`${'y'.repeat(9000)} tail`);
+    expect(words.every((p) => p.length <= 4000)).toBe(true);
+    expect(words.join(' ').replace(/ /g, '')).toBe(`${'y'.repeat(9000)}tail`);
   });
 });

@@ -6,22 +6,34 @@ export interface ChunkOptions {
   maxWords: number;
   /** Trailing words of a passage repeated at the start of the next (whole sentences). */
   overlapWords: number;
+  /** No passage is longer than this many characters either (text without spaces, e.g. "a,b,c,...", is one "word"). */
+  maxChars: number;
 }
 
-export const DEFAULT_CHUNKING: ChunkOptions = { targetWords: 250, maxWords: 400, overlapWords: 50 };
+export const DEFAULT_CHUNKING: ChunkOptions = { targetWords: 250, maxWords: 400, overlapWords: 50, maxChars: 4000 };
 
 const sentenceSegmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
 const wordCount = (s: string): number => (s.match(/\S+/g) ?? []).length;
 
-/** Sentences of a paragraph, each at most maxWords words (a longer one is cut between words). */
-function sentencesOf(paragraph: string, maxWords: number): string[] {
+/** Sentences of a paragraph, each at most maxWords words and maxChars characters (a longer one is cut between words, a longer word within it). */
+function sentencesOf(paragraph: string, { maxWords, maxChars }: ChunkOptions): string[] {
   const out: string[] = [];
   for (const { segment } of sentenceSegmenter.segment(paragraph)) {
     const sentence = segment.trim();
     if (!sentence) continue;
-    const words = sentence.split(/\s+/);
-    for (let i = 0; i < words.length; i += maxWords) out.push(words.slice(i, i + maxWords).join(' '));
+    let piece: string[] = [];
+    let length = 0;
+    for (const word of sentence.split(/\s+/).flatMap((w) => (w.length <= maxChars ? [w] : (w.match(new RegExp(`[^]{1,${maxChars}}`, 'gu')) ?? [])))) {
+      if (piece.length > 0 && (piece.length === maxWords || length + 1 + word.length > maxChars)) {
+        out.push(piece.join(' '));
+        piece = [];
+        length = 0;
+      }
+      length += (piece.length > 0 ? 1 : 0) + word.length;
+      piece.push(word);
+    }
+    if (piece.length > 0) out.push(piece.join(' '));
   }
   return out;
 }
@@ -35,11 +47,13 @@ function sentencesOf(paragraph: string, maxWords: number): string[] {
 export function chunkText(text: string, options: ChunkOptions = DEFAULT_CHUNKING): string[] {
   const units: Array<{ text: string; words: number; paragraphStart: boolean }> = [];
   for (const paragraph of text.split(/\n\s*\n/)) {
-    sentencesOf(paragraph, options.maxWords).forEach((s, i) => units.push({ text: s, words: wordCount(s), paragraphStart: i === 0 }));
+    sentencesOf(paragraph, options).forEach((s, i) => units.push({ text: s, words: wordCount(s), paragraphStart: i === 0 }));
   }
   const passages: string[] = [];
   let current: typeof units = [];
   let words = 0;
+  const chars = (): number => current.reduce((n, u) => n + u.text.length + 2, 0);
+  const fits = (unit: (typeof units)[number]): boolean => words + unit.words <= options.maxWords && chars() + unit.text.length <= options.maxChars;
   let fresh = 0; // units of `current` not carried over from the previous passage
   const close = (): void => {
     if (fresh === 0) return;
@@ -57,9 +71,9 @@ export function chunkText(text: string, options: ChunkOptions = DEFAULT_CHUNKING
     fresh = 0;
   };
   for (const unit of units) {
-    if (words + unit.words > options.maxWords) close();
-    // The overlap alone may still not leave room: drop it rather than exceed maxWords.
-    if (words + unit.words > options.maxWords) {
+    if (!fits(unit)) close();
+    // The overlap alone may still not leave room: drop it rather than exceed the limits.
+    if (!fits(unit)) {
       current = [];
       words = 0;
     }
