@@ -12,14 +12,16 @@ export interface ChunkOptions {
 
 export const DEFAULT_CHUNKING: ChunkOptions = { targetWords: 250, maxWords: 400, overlapWords: 50, maxChars: 4000 };
 
-const sentenceSegmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
+// Made on first use: loading ICU's sentence rules costs every process that imports this (the CLI too).
+let segmenter: Intl.Segmenter | undefined;
+const sentenceSegmenter = (): Intl.Segmenter => (segmenter ??= new Intl.Segmenter('en', { granularity: 'sentence' }));
 
 const wordCount = (s: string): number => (s.match(/\S+/g) ?? []).length;
 
 /** Sentences of a paragraph, each at most maxWords words and maxChars characters (a longer one is cut between words, a longer word within it). */
 function sentencesOf(paragraph: string, { maxWords, maxChars }: ChunkOptions): string[] {
   const out: string[] = [];
-  for (const { segment } of sentenceSegmenter.segment(paragraph)) {
+  for (const { segment } of sentenceSegmenter().segment(paragraph)) {
     const sentence = segment.trim();
     if (!sentence) continue;
     let piece: string[] = [];
