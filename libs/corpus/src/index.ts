@@ -1,10 +1,13 @@
-// The corpus: a tenant's documents (search and RAG come later). Everything here runs
-// inside the tenant's unit of work; nothing here names a schema.
-export { CorpusModule } from './corpus.module.js';
+// The corpus: a tenant's documents, their passages and search (full text, and vectors when the
+// tenant configures embeddings), RAG retrieval. Everything here runs inside the tenant's unit of
+// work; nothing here names a schema.
+export { CorpusModule, CorpusWorkerModule } from './corpus.module.js';
 export { DocumentEntity } from './document.entity.js';
 export { DocumentsRepository } from './documents.repository.js';
+export { PassagesRepository } from './passages.repository.js';
 export { DocumentsService, toDocumentDto } from './documents.service.js';
-export { PassageRetriever } from './passage-retriever.js';
+export { HybridPassageRetriever, PassageRetriever } from './passage-retriever.js';
+export { CorpusQueryDto } from './corpus-query.dto.js';
 export type { Passage } from './passage-retriever.js';
 
 import { DocumentEntity } from './document.entity.js';

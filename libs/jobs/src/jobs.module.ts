@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { AppConfig } from '../../config/src/index.js';
 import { QUEUE } from './queues.js';
 import { BillingJobsProducer } from './billing-jobs.producer.js';
+import { CorpusJobsProducer } from './corpus-jobs.producer.js';
 import { TenantJobsProducer } from './tenant-jobs.producer.js';
 
 /** BullMQ connection, the queues and their producers (shared by api, worker and cli). */
@@ -15,9 +16,9 @@ import { TenantJobsProducer } from './tenant-jobs.producer.js';
         prefix: `${config.REDIS_PREFIX}:bull`,
       }),
     }),
-    BullModule.registerQueue({ name: QUEUE.tenantProvisioning }, { name: QUEUE.billing }, { name: QUEUE.webhooks }),
+    BullModule.registerQueue({ name: QUEUE.tenantProvisioning }, { name: QUEUE.billing }, { name: QUEUE.webhooks }, { name: QUEUE.corpusIndexing }),
   ],
-  providers: [TenantJobsProducer, BillingJobsProducer],
-  exports: [BullModule, TenantJobsProducer, BillingJobsProducer],
+  providers: [TenantJobsProducer, BillingJobsProducer, CorpusJobsProducer],
+  exports: [BullModule, TenantJobsProducer, BillingJobsProducer, CorpusJobsProducer],
 })
 export class JobsModule {}

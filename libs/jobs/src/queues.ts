@@ -7,6 +7,7 @@ export const QUEUE = {
   usage: 'usage',
   billing: 'billing',
   webhooks: 'webhooks',
+  corpusIndexing: 'corpus-indexing',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
@@ -21,6 +22,8 @@ export const JOB = {
   syncSubscription: 'sync-subscription',
   checkPastDue: 'check-past-due',
   deliverWebhook: 'deliver-webhook',
+  embedDocument: 'embed-document',
+  syncCorpusIndex: 'sync-corpus-index',
 } as const;
 export type JobName = (typeof JOB)[keyof typeof JOB];
 
@@ -29,6 +32,7 @@ export const JOBS_BY_QUEUE: Record<QueueName, readonly JobName[]> = {
   [QUEUE.usage]: [JOB.ingestUsage, JOB.rollupUsage, JOB.measureStorage],
   [QUEUE.billing]: [JOB.pushUsage, JOB.syncSubscription, JOB.checkPastDue],
   [QUEUE.webhooks]: [JOB.deliverWebhook],
+  [QUEUE.corpusIndexing]: [JOB.embedDocument, JOB.syncCorpusIndex],
 };
 
 /** Payloads carry their tenant explicitly; no ambient state crosses a queue. */
@@ -44,6 +48,15 @@ export interface DeliverWebhookPayload {
 }
 export type RefillSchemaPoolPayload = Record<string, never>;
 export type ReconcileTenantsPayload = Record<string, never>;
+/** Embed the passages of one document that have no embedding yet. */
+export interface EmbedDocumentPayload {
+  tenantId: string;
+  documentId: string;
+}
+/** Bring a tenant's index to its settings: text search configuration, embeddings provider/model (re-embedding on change). */
+export interface SyncCorpusIndexPayload {
+  tenantId: string;
+}
 
 /**
  * One flush of an API process's usage buffer: rows aggregated per (tenant, resource, minute,

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { CorpusModule } from '../../../../libs/corpus/src/index.js';
 import { MeteringModule } from '../../../../libs/metering/src/index.js';
 import { TenancyModule } from '../../../../libs/tenancy/src/index.js';
-import { PlainDocumentsController, PlainPool } from './plain-documents.controller.js';
+import { PlainCorpusQueryController, PlainDocumentsController, PlainPool } from './plain-documents.controller.js';
 import { SpendController } from './spend.controller.js';
 import {
   RequestScopedDocumentsController,
@@ -13,14 +13,15 @@ import {
 
 /**
  * Routes for bench/ only (registered when BENCH_ROUTES=true, never in production):
- * - GET /bench/plain/documents: the corpus list without tenancy (P1's baseline);
+ * - GET /bench/plain/documents: the corpus list without tenancy (P1's baseline, and `?q=` search's);
+ * - POST /bench/plain/corpus/query: RAG retrieval without tenancy (the search benchmark's baseline);
  * - GET /bench/request-scoped/documents: the corpus list with its unit of work carried by
  *   Nest Scope.REQUEST providers instead of nestjs-cls;
  * - POST /bench/spend: spends a monthly budget through Quotas, as chat will.
  */
 @Module({
   imports: [CorpusModule, TenancyModule, MeteringModule],
-  controllers: [PlainDocumentsController, RequestScopedDocumentsController, SpendController],
+  controllers: [PlainDocumentsController, PlainCorpusQueryController, RequestScopedDocumentsController, SpendController],
   providers: [
     PlainPool,
     RequestUnitOfWork,

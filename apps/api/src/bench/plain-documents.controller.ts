@@ -1,12 +1,18 @@
-import { Controller, Get, Injectable, type OnApplicationShutdown, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Injectable, type OnApplicationShutdown, Post, Query } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../../../libs/config/src/index.js';
-import { CORPUS_ENTITIES, DocumentsRepository, DocumentsService } from '../../../../libs/corpus/src/index.js';
+import { CORPUS_ENTITIES, CorpusQueryDto, DocumentsRepository, DocumentsService, HybridPassageRetriever, PassagesRepository } from '../../../../libs/corpus/src/index.js';
+import type { CorpusJobsProducer } from '../../../../libs/jobs/src/index.js';
 import { createDataSource, type TenantDb, tenantRoleName, tenantSchemaName } from '../../../../libs/database/src/index.js';
 import { Authenticated } from '../../../../libs/rbac/src/index.js';
 import { SLUG_PATTERN } from '../../../../libs/tenancy/src/index.js';
 import { BenchListDocumentsQueryDto } from './bench-list-query.dto.js';
+
+/** The baseline only lists documents: it never writes, so it never enqueues. */
+const NO_JOBS = null as unknown as CorpusJobsProducer;
+const NO_DIRECTORY = null as unknown as ConstructorParameters<typeof HybridPassageRetriever>[1];
+const NO_EMBEDDINGS = null as unknown as ConstructorParameters<typeof HybridPassageRetriever>[2];
 
 /** application_name of the plain pool, so it is never counted as the API's own backends. */
 export const PLAIN_APPLICATION_NAME = 'tenantry-api-bench-plain';
@@ -19,16 +25,22 @@ export const PLAIN_APPLICATION_NAME = 'tenantry-api-bench-plain';
  * after the API starts. It carries corpus's own DocumentsService and DocumentsRepository,
  * built once on that pool's shared manager instead of a unit of work's.
  */
+interface PlainCorpus {
+  dataSource: DataSource;
+  documents: DocumentsService;
+  retriever: HybridPassageRetriever;
+}
+
 @Injectable()
 export class PlainPool implements OnApplicationShutdown {
-  private pool?: Promise<{ dataSource: DataSource; documents: DocumentsService }>;
+  private pool?: Promise<PlainCorpus>;
 
   constructor(
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
   ) {}
 
-  get(): Promise<{ dataSource: DataSource; documents: DocumentsService }> {
+  get(): Promise<PlainCorpus> {
     this.pool ??= this.open().catch((error: unknown) => {
       this.pool = undefined;
       throw error;
@@ -36,7 +48,7 @@ export class PlainPool implements OnApplicationShutdown {
     return this.pool;
   }
 
-  private async open(): Promise<{ dataSource: DataSource; documents: DocumentsService }> {
+  private async open(): Promise<PlainCorpus> {
     const slug = process.env.BENCH_PLAIN_SLUG || 'p1-bench';
     if (!SLUG_PATTERN.test(slug)) throw new Error(`BENCH_PLAIN_SLUG must be a tenant slug, got ${JSON.stringify(slug)}`);
     const [tenant] = (await this.dataSource.query(`SELECT id FROM public.tenants WHERE slug = $1`, [slug])) as Array<{ id: string }>;
@@ -47,7 +59,13 @@ export class PlainPool implements OnApplicationShutdown {
     await plain.initialize();
     // The repository only ever reads `manager` from TenantDb: here it is the plain pool's, with no unit of work.
     const managerSource = { manager: plain.manager } as unknown as TenantDb;
-    return { dataSource: plain, documents: new DocumentsService(new DocumentsRepository(managerSource)) };
+    const passages = new PassagesRepository(managerSource);
+    return {
+      dataSource: plain,
+      documents: new DocumentsService(new DocumentsRepository(managerSource), passages, NO_JOBS),
+      // The baseline tenant has no embeddings provider: the retriever never reaches the directory or the client.
+      retriever: new HybridPassageRetriever(passages, NO_DIRECTORY, NO_EMBEDDINGS),
+    };
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -74,5 +92,24 @@ export class PlainDocumentsController {
   async list(@Query() query: BenchListDocumentsQueryDto) {
     const { documents } = await this.plain.get();
     return documents.list(query);
+  }
+}
+
+/**
+ * `POST /bench/plain/corpus/query`: the same retriever and SQL as `POST /api/v1/corpus/query`,
+ * with the same JWT authentication and validation, but no tenancy (the plain pool). The
+ * baseline of the search benchmark.
+ */
+@ApiExcludeController()
+@Authenticated()
+@Controller('bench/plain/corpus/query')
+export class PlainCorpusQueryController {
+  constructor(private readonly plain: PlainPool) {}
+
+  @Post()
+  @HttpCode(200)
+  async query(@Body() dto: CorpusQueryDto) {
+    const { retriever } = await this.plain.get();
+    return { passages: await retriever.retrieve(dto.query, dto.top_k ?? 5) };
   }
 }

@@ -2,11 +2,16 @@ import { Controller, Get, Inject, Injectable, Query, Scope } from '@nestjs/commo
 import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { EntityManager } from 'typeorm';
-import { DocumentEntity, DocumentsService } from '../../../../libs/corpus/src/index.js';
+import { DocumentEntity, DocumentsService, type PassagesRepository } from '../../../../libs/corpus/src/index.js';
+import type { CorpusJobsProducer } from '../../../../libs/jobs/src/index.js';
 import { NoTenantContextError, TenantDb } from '../../../../libs/database/src/index.js';
 import { P, RequirePermissions } from '../../../../libs/rbac/src/index.js';
 import { TenantContext, TenantScoped, TenantTransactionInterceptor } from '../../../../libs/tenancy/src/index.js';
 import { BenchListDocumentsQueryDto } from './bench-list-query.dto.js';
+
+// This variant only lists documents: it never writes, so it needs neither passages nor jobs.
+const NO_PASSAGES = null as unknown as PassagesRepository;
+const NO_JOBS = null as unknown as CorpusJobsProducer;
 
 /**
  * @TenantScoped() minus its CLS interceptor: the same metadata, so the global
@@ -83,7 +88,7 @@ export const requestScopedDocumentsProvider = {
   scope: Scope.REQUEST,
   inject: [RequestScopedDocumentsRepository],
   useFactory: (repo: RequestScopedDocumentsRepository) =>
-    new DocumentsService(repo as unknown as ConstructorParameters<typeof DocumentsService>[0]),
+    new DocumentsService(repo as unknown as ConstructorParameters<typeof DocumentsService>[0], NO_PASSAGES, NO_JOBS),
 };
 
 /**

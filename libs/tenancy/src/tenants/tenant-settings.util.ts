@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { isPlainObject, outboundUrlProblem } from '../../../common/src/index.js';
 import { TENANT_EVENT_TYPES } from '../../../jobs/src/index.js';
 
@@ -7,6 +8,14 @@ const nonNegativeInt = (v: unknown): boolean => Number.isInteger(v) && (v as num
 const positiveInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
 const str = (max: number) => (v: unknown): boolean => typeof v === 'string' && v.length <= max;
 const stringList = (v: unknown): boolean => Array.isArray(v) && v.length <= 100 && v.every((x) => typeof x === 'string' && x.length > 0 && x.length <= 253);
+const httpUrl = (v: unknown): boolean => {
+  if (typeof v !== 'string' || v.length > 2000) return false;
+  try {
+    return ['http:', 'https:'].includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+};
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** Known settings keys and what their values must be; any other key is free-form. */
@@ -30,9 +39,14 @@ const KNOWN: Record<string, [(v: unknown) => boolean, string]> = {
   sso: [isPlainObject, 'an object'],
   providers: [(v) => isPlainObject(v) && Object.values(v).every(isPlainObject), 'an object of provider objects ({"openai": {"api_key": ...}})'],
   stripe: [isPlainObject, 'an object'],
-  embeddings: [isPlainObject, 'an object'],
   // A secret setting: checked as given (a string), then stored sealed ({"$enc": ...}).
   stripe_account: [(v) => (typeof v === 'string' && /^acct_[A-Za-z0-9_]{1,64}$/.test(v)) || isPlainObject(v), 'a Stripe Connect account id (acct_...)'],
+  embeddings: [
+    (v) => isPlainObject(v) && httpUrl(v.base_url) && typeof v.model === 'string' && v.model.length > 0 && v.model.length <= 200,
+    'an object with base_url (an http(s) URL) and model (a string), and api_key',
+  ],
+  // A name of pg_ts_config in pg_catalog (checked against the database by TenantsService).
+  search_language: [(v) => typeof v === 'string' && /^[a-z][a-z_]{0,62}$/.test(v), 'a text search configuration name, e.g. simple or english'],
   billing_mode: [(v) => v === 'consolidated' || v === 'separate', "'consolidated' or 'separate'"],
 };
 
@@ -127,4 +141,9 @@ export function settingsProblems(settings: unknown, context: SettingsContext = {
   if ('webhooks' in settings) problems.push(...webhookProblems(settings.webhooks, context.allowLoopbackWebhooks ?? false));
   problems.push(...domainProblems(settings.custom_domains, context.baseDomain));
   return problems;
+}
+
+/** Settings the corpus index follows: a change of one of them re-indexes (the worker's sync-corpus-index job). */
+export function corpusIndexSettingsChanged(before: Record<string, unknown>, after: Record<string, unknown>): boolean {
+  return !isDeepStrictEqual(before.search_language, after.search_language) || !isDeepStrictEqual(before.embeddings, after.embeddings);
 }

@@ -144,6 +144,18 @@ export class TenantsRepository {
     return cap !== null && (row?.owned_before ?? 0) >= cap ? 'tenant_limit_reached' : 'slug_taken';
   }
 
+  /** Active tenants whose settings hold any of `keys` (at the top level). */
+  async activeWithSettings(keys: string[]): Promise<string[]> {
+    const rows = (await this.dataSource.query(`SELECT id FROM public.tenants WHERE status = 'active' AND settings ?| $1::text[] ORDER BY id`, [keys])) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
+  }
+
+  /** Whether `name` is a text search configuration of pg_catalog (settings.search_language). */
+  async textSearchConfigExists(name: string): Promise<boolean> {
+    const rows = (await this.dataSource.query(`SELECT 1 FROM pg_catalog.pg_ts_config WHERE cfgname = $1 AND cfgnamespace = 'pg_catalog'::regnamespace`, [name])) as unknown[];
+    return rows.length > 0;
+  }
+
   async findByKey(key: string): Promise<TenantRow | null> {
     const rows = (await this.dataSource.query(
       `SELECT ${COLUMNS} FROM public.tenants t WHERE ${isUuid(key) ? 't.id = $1::uuid' : 't.slug = $1'}`,

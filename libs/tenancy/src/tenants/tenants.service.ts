@@ -6,7 +6,7 @@ import { isPlainObject, jsonMergePatch, NotFound, ValidationFailed } from '../..
 import { AlreadyProvisioned, CannotCreateChild, DomainTaken, ChildLimitReached, TenantDepthExceeded, LimitAbovePlan, OperatorSuspension, SlugTaken, TenantLimitReached } from '../tenancy.errors.js';
 import { type Suspender, type TenantPlan, tenantSchemaName } from '../../../database/src/index.js';
 import type { AuthUser } from '../../../identity/src/index.js';
-import { BillingJobsProducer, TenantEvents as OutgoingEvents, TenantJobsProducer } from '../../../jobs/src/index.js';
+import { BillingJobsProducer, CorpusJobsProducer, TenantEvents as OutgoingEvents, TenantJobsProducer } from '../../../jobs/src/index.js';
 import { maskSecrets, TenantSecrets } from '../../../secrets/src/index.js';
 import { type AccessContext, roleGrants, P } from '../../../rbac/src/index.js';
 import { effectiveLimit, LIMIT_COLUMNS, limitChanges, type LimitChange, MAX_TENANT_DEPTH, needsAuthority, PLAN_CEILINGS } from './plans.js';
@@ -14,7 +14,7 @@ import { slugProblem } from './slug.util.js';
 import type { CreateTenantDto, ListTenantsQueryDto, TenantDto, TenantListDto, UpdateTenantDto } from './tenant.dto.js';
 import { TenantDirectory } from '../context/tenant-directory.js';
 import { TenantEvents } from '../context/tenant-events.js';
-import { normalizeSettings, type SettingsContext, settingsProblems } from './tenant-settings.util.js';
+import { corpusIndexSettingsChanged, normalizeSettings, type SettingsContext, settingsProblems } from './tenant-settings.util.js';
 import type { EntityManager } from 'typeorm';
 import { type LineageRow, TenantsRepository, type TenantRow } from './tenants.repository.js';
 
@@ -75,6 +75,7 @@ export class TenantsService {
     private readonly secrets: TenantSecrets,
     private readonly billingJobs: BillingJobsProducer,
     private readonly outgoing: OutgoingEvents,
+    private readonly corpusJobs: CorpusJobsProducer,
   ) {}
 
   private get settingsContext(): SettingsContext {
@@ -97,6 +98,13 @@ export class TenantsService {
     }
   }
 
+  /** settings.search_language must name a text search configuration of pg_catalog. */
+  private async assertSearchLanguage(settings: Record<string, unknown>): Promise<void> {
+    const name = settings.search_language;
+    if (typeof name !== 'string' || (await this.repo.textSearchConfigExists(name))) return;
+    throw new ValidationFailed('invalid settings', [{ field: 'settings.search_language', message: `'${name}' is not a text search configuration of this database (pg_ts_config)` }]);
+  }
+
   /** One audit entry for a change of a tenant, in the change's transaction. */
   private recordChange(m: EntityManager, action: string, before: TenantRow | null, after: TenantRow | null, actor?: AuditActor): Promise<void> {
     const tenant = (after ?? before)!;
@@ -112,6 +120,7 @@ export class TenantsService {
     const settings = normalizeSettings(dto.settings ?? {});
     const settingIssues = [...this.secrets.problems({}, settings), ...settingsProblems(settings, this.settingsContext)];
     if (settingIssues.length > 0) throw new ValidationFailed('invalid settings', settingIssues);
+    await this.assertSearchLanguage(settings);
     if (dto.parent_id !== undefined && dto.parentId !== undefined && dto.parent_id !== dto.parentId) {
       throw new ValidationFailed('parent_id and parentId disagree; send one of them', [{ field: 'parentId', message: 'differs from parent_id' }]);
     }
@@ -178,6 +187,8 @@ export class TenantsService {
     } catch (error) {
       this.logger.warn(`tenant ${row.slug}: could not enqueue provisioning now (${String(error)}); it lands when Redis is back, or reconcile does it`);
     }
+    // A schema starts indexed with `simple` and no embeddings: the worker applies these once it is provisioned.
+    if (corpusIndexSettingsChanged({}, settings)) this.corpusJobs.syncIndex(row.id);
     return toTenantDto(row);
   }
 
@@ -222,6 +233,7 @@ export class TenantsService {
       settings = isPlainObject(given) ? await this.secrets.sealSettings(current.id, current.settings, given) : given;
       const issues = settingsProblems(settings, this.settingsContext);
       if (issues.length > 0) throw new ValidationFailed('invalid settings', issues);
+      if (isPlainObject(settings)) await this.assertSearchLanguage(settings);
     }
     if (actor !== OPERATOR && actor.access.via !== 'platform') {
       // A plan change alone never trips this: limits granted above the new plan stay.
@@ -244,6 +256,7 @@ export class TenantsService {
       // The Stripe subscription follows in the worker; a lost enqueue is healed by the next push (it syncs every account).
       await this.billingJobs.syncSubscription(current.id, dto.plan).catch((error: unknown) => this.logger.warn(`tenant ${current.slug}: could not queue the subscription update (${String(error)})`));
     }
+    if (settings && corpusIndexSettingsChanged(current.settings, settings)) this.corpusJobs.syncIndex(current.id);
     return this.changed(current);
   }
 

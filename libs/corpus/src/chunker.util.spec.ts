@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { chunkText } from './chunker.util.js';
+
+const sentence = (i: number, words = 10): string => `${Array.from({ length: words - 1 }, (_, j) => `${j === 0 ? 'W' : 'w'}${i}x${j}`).join(' ')} end${i}.`;
+
+describe('chunkText', () => {
+  it('keeps a short text as one passage and drops empty text', () => {
+    expect(chunkText('Hello world. Second sentence.')).toEqual(['Hello world. Second sentence.']);
+    expect(chunkText('   \n\n  ')).toEqual([]);
+  });
+
+  it('cuts long text at sentence boundaries with the configured size and overlap', () => {
+    const text = Array.from({ length: 100 }, (_, i) => sentence(i)).join(' '); // 1000 words
+    const passages = chunkText(text, { targetWords: 100, maxWords: 150, overlapWords: 20, maxChars: 100_000 });
+    expect(passages.length).toBeGreaterThan(9);
+    for (const p of passages) {
+      const n = p.split(/\s+/).length;
+      expect(n).toBeLessThanOrEqual(150);
+      expect(p).toMatch(/^W\d+x0 /); // starts at a sentence
+      expect(p).toMatch(/end\d+\.$/); // ends at one
+    }
+    // Consecutive passages share whole sentences (the overlap), and every sentence is somewhere.
+    for (let i = 1; i < passages.length; i++) {
+      const lastOfPrev = passages[i - 1]!.match(/end(\d+)\.$/)![1]!;
+      expect(passages[i]).toContain(`end${lastOfPrev}.`);
+    }
+    for (let i = 0; i < 100; i++) expect(passages.some((p) => p.includes(`end${i}.`))).toBe(true);
+  });
+
+  it('keeps paragraph breaks inside a passage and cuts an overlong sentence between words', () => {
+    expect(chunkText('First para.\n\nSecond para.')).toEqual(['First para.\n\nSecond para.']);
+    const long = Array.from({ length: 1000 }, (_, i) => `x${i}`).join(' ');
+    const passages = chunkText(long);
+    expect(passages.every((p) => p.split(' ').length <= 400)).toBe(true);
+    expect(passages.join(' ')).toContain('x999');
+  });
+
+  it('bounds passages in characters too: text without spaces, long words', () => {
+    const noSpaces = Array.from({ length: 20_000 }, (_, i) => `a${i}`).join(',');
+    const passages = chunkText(noSpaces);
+    expect(passages.length).toBeGreaterThan(20);
+    expect(passages.every((p) => p.length <= 4000)).toBe(true);
+    expect(passages.join('')).toBe(noSpaces);
+    const words = chunkText(`${'y'.repeat(9000)} tail`);
+    expect(words.every((p) => p.length <= 4000)).toBe(true);
+    expect(words.join(' ').replace(/ /g, '')).toBe(`${'y'.repeat(9000)}tail`);
+  });
+});
