@@ -22,5 +22,5 @@ export { TenantsRepository } from './tenants/tenants.repository.js';
 export type { TenantRow } from './tenants/tenants.repository.js';
 export { OPERATOR, TenantsService, toTenantDto } from './tenants/tenants.service.js';
 export type { TenantActor } from './tenants/tenants.service.js';
-export { PLAN_CEILINGS } from './tenants/plans.js';
+export { effectiveLimit, PLAN_CEILINGS } from './tenants/plans.js';
 export type { LimitField, PlanCeilings } from './tenants/plans.js';
