@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../../config/src/index.js';
 import { QUEUE } from './queues.js';
+import { FineTuneJobsProducer } from './fine-tune-jobs.producer.js';
 import { TenantJobsProducer } from './tenant-jobs.producer.js';
 
 /** BullMQ connection, the queues and their producers (shared by api, worker and cli). */
@@ -14,9 +15,9 @@ import { TenantJobsProducer } from './tenant-jobs.producer.js';
         prefix: `${config.REDIS_PREFIX}:bull`,
       }),
     }),
-    BullModule.registerQueue({ name: QUEUE.tenantProvisioning }),
+    BullModule.registerQueue({ name: QUEUE.tenantProvisioning }, { name: QUEUE.fineTune }),
   ],
-  providers: [TenantJobsProducer],
-  exports: [BullModule, TenantJobsProducer],
+  providers: [TenantJobsProducer, FineTuneJobsProducer],
+  exports: [BullModule, TenantJobsProducer, FineTuneJobsProducer],
 })
 export class JobsModule {}

@@ -4,6 +4,7 @@
  */
 export const QUEUE = {
   tenantProvisioning: 'tenant-provisioning',
+  fineTune: 'fine-tune',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
@@ -11,16 +12,23 @@ export const JOB = {
   provisionTenant: 'provision-tenant',
   refillSchemaPool: 'refill-schema-pool',
   reconcileTenants: 'reconcile-tenants',
+  runFineTuneJob: 'run-fine-tune-job',
 } as const;
 export type JobName = (typeof JOB)[keyof typeof JOB];
 
 export const JOBS_BY_QUEUE: Record<QueueName, readonly JobName[]> = {
   [QUEUE.tenantProvisioning]: [JOB.provisionTenant, JOB.refillSchemaPool, JOB.reconcileTenants],
+  [QUEUE.fineTune]: [JOB.runFineTuneJob],
 };
 
 /** Payloads carry their tenant explicitly; no ambient state crosses a queue. */
 export interface ProvisionTenantPayload {
   tenantId: string;
+}
+/** One fine-tune job of one tenant (the row in its schema holds the state; the payload only finds it). */
+export interface RunFineTuneJobPayload {
+  tenantId: string;
+  jobId: string;
 }
 export type RefillSchemaPoolPayload = Record<string, never>;
 export type ReconcileTenantsPayload = Record<string, never>;

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { ValidationFailed } from '../../../common/src/index.js';
+import { DomainError, ValidationFailed } from '../../../common/src/index.js';
 import { FileTooLarge, UnsupportedFileType } from './upload-type.util.js';
 
 /** Room for the multipart framing around the file (boundaries, part headers, a few small fields). */
@@ -39,9 +39,9 @@ export async function readUpload(req: FastifyRequest, maxBytes: number): Promise
     const code = (error as MultipartError).code;
     if (code === 'FST_REQ_FILE_TOO_LARGE') throw new FileTooLarge(maxBytes);
     if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') throw new UnsupportedFileType('Send the file as multipart/form-data, in the field `file`');
-    if (code?.startsWith('FST_') || (error as Error).message?.startsWith('Multipart:') || (error as Error).message === 'Unexpected end of form') {
-      throw new ValidationFailed(`Malformed multipart body: ${((error as Error).message ?? code).slice(0, 200)}`);
-    }
-    throw error;
+    if (error instanceof DomainError) throw error;
+    // Everything else in here is the request body failing to parse (truncated or malformed
+    // multipart, a client that went away): the client's fault, never a 500.
+    throw new ValidationFailed(`Malformed multipart body: ${String((error as Error).message ?? code).slice(0, 200)}`);
   }
 }
