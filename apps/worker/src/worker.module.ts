@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ClsModule } from 'nestjs-cls';
 import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
-import { CORPUS_ENTITIES } from '../../../libs/corpus/src/index.js';
+import { CORPUS_ENTITIES, CorpusWorkerModule } from '../../../libs/corpus/src/index.js';
 import { DatabaseModule } from '../../../libs/database/src/index.js';
 import { RedisModule } from '../../../libs/redis/src/index.js';
 import { StorageModule } from '../../../libs/storage/src/index.js';
@@ -22,6 +22,7 @@ export class WorkerModule {
         UsageModule,
         StorageModule,
         TenancyWorkerModule,
+        CorpusWorkerModule,
       ],
     };
   }

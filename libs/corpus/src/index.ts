@@ -1,6 +1,7 @@
 // The corpus: a tenant's documents (search and RAG come later). Everything here runs
 // inside the tenant's unit of work; nothing here names a schema.
 export { CorpusModule } from './corpus.module.js';
+export { CorpusWorkerModule } from './corpus-worker.module.js';
 export { DocumentEntity } from './document.entity.js';
 export { DocumentsRepository } from './documents.repository.js';
 export { DocumentsService, toDocumentDto } from './documents.service.js';

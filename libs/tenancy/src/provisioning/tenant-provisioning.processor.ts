@@ -16,7 +16,7 @@ const RECONCILE_EVERY_MS = 60_000;
 @Injectable()
 export class TenantProvisioningProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(TenantProvisioningProcessor.name);
-  private readonly handlers: Record<JobName, (job: Job) => Promise<unknown>> = {
+  private readonly handlers: Partial<Record<JobName, (job: Job) => Promise<unknown>>> = {
     [JOB.provisionTenant]: (job) => this.provision(job as Job<ProvisionTenantPayload>),
     [JOB.refillSchemaPool]: () => this.provisioning.refillPool(),
     [JOB.reconcileTenants]: () => this.reconcile(),
