@@ -30,10 +30,13 @@ export class CreateTemplateDto {
   @Optional() @IsString() @MaxLength(2000)
   description?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'the tenant whose admins own it; it is visible to that tenant and its descendants. Omitted: a global template (platform admins only). `parentId` is accepted too.' })
-  @Transform(({ value, obj }: { value: unknown; obj: Record<string, unknown> }) => value ?? obj.parentId)
-  @Optional() @IsUUID()
+  @ApiPropertyOptional({ description: 'the tenant (uuid or slug) whose admins own it; visible to that tenant and its descendants. Omitted: a global template (platform admins only)' })
+  @Optional() @IsString() @MaxLength(64)
   parent_id?: string;
+
+  @ApiPropertyOptional({ deprecated: true, description: 'camelCase alias of parent_id' })
+  @Optional() @IsString() @MaxLength(64)
+  parentId?: string;
 
   @ApiProperty({ type: [TemplateDocumentDto], maxItems: MAX_TEMPLATE_DOCUMENTS })
   @IsArray() @ArrayMaxSize(MAX_TEMPLATE_DOCUMENTS) @ValidateNested({ each: true }) @Type(() => TemplateDocumentDto)
@@ -75,10 +78,13 @@ export class TemplateListDto {
 export class ListTemplatesQueryDto extends PageQueryDto {}
 
 export class ApplyTemplateDto {
-  @ApiProperty({ format: 'uuid', description: '`templateId` is accepted too' })
-  @Transform(({ value, obj }: { value: unknown; obj: Record<string, unknown> }) => value ?? obj.templateId)
-  @IsUUID()
-  template_id: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'required (or its alias `templateId`)' })
+  @Optional() @IsUUID()
+  template_id?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', deprecated: true, description: 'camelCase alias of template_id' })
+  @Optional() @IsUUID()
+  templateId?: string;
 }
 
 export class AppliedTemplateDto {

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ValidationFailed } from '../../../common/src/index.js';
 import type { AuthUser } from '../../../identity/src/index.js';
 import { Authenticated, P, RequirePermissions } from '../../../rbac/src/index.js';
 import { TenantContext, TenantNotReady, TenantSuspended } from '../../../tenancy/src/index.js';
@@ -72,6 +73,10 @@ export class ApplyTemplateController {
     const { tenant } = this.context.scope;
     if (tenant.status === 'suspended') throw new TenantSuspended(tenant);
     if (tenant.status !== 'active') throw new TenantNotReady(tenant);
-    return this.templates.apply(tenant, dto.template_id);
+    const id = dto.template_id ?? dto.templateId;
+    if (!id || (dto.template_id && dto.templateId && dto.template_id !== dto.templateId)) {
+      throw new ValidationFailed('Name one template: template_id (or templateId)', [{ field: 'template_id', message: 'required, once' }]);
+    }
+    return this.templates.apply(tenant, id);
   }
 }

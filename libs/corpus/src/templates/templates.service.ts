@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLog } from '../../../audit/src/index.js';
-import { Forbidden, NotFound } from '../../../common/src/index.js';
+import { Forbidden, NotFound, ValidationFailed } from '../../../common/src/index.js';
 import { TenantDb } from '../../../database/src/index.js';
 import type { AuthUser } from '../../../identity/src/index.js';
 import { type TenantRow, TenantsRepository } from '../../../tenancy/src/index.js';
@@ -62,12 +62,17 @@ export class TemplatesService {
   }
 
   async create(user: AuthUser, dto: CreateTemplateDto): Promise<TemplateDto> {
-    const owner = dto.parent_id ?? null;
-    if (owner === null && !user.isPlatformAdmin) throw new Forbidden('Only platform admins make global templates; name the tenant (parent_id) you administer', 'template_forbidden');
-    if (owner !== null) {
-      const tenant = await this.tenants.findByKey(owner);
-      if (!tenant) throw new NotFound('Tenant', owner);
-      if (!(await this.administers(user, owner))) throw new Forbidden(`You may not make templates for tenant '${tenant.slug}'`, 'template_forbidden');
+    if (dto.parent_id && dto.parentId && dto.parent_id !== dto.parentId) {
+      throw new ValidationFailed('parent_id and parentId name different tenants; name one', [{ field: 'parent_id', message: 'conflicts with parentId' }]);
+    }
+    const ownerKey = dto.parent_id ?? dto.parentId ?? null;
+    let owner: string | null = null;
+    if (ownerKey === null && !user.isPlatformAdmin) throw new Forbidden('Only platform admins make global templates; name the tenant (parent_id) you administer', 'template_forbidden');
+    if (ownerKey !== null) {
+      const tenant = await this.tenants.findByKey(ownerKey);
+      if (!tenant) throw new NotFound('Tenant', ownerKey);
+      if (!(await this.administers(user, tenant.id))) throw new Forbidden(`You may not make templates for tenant '${tenant.slug}'`, 'template_forbidden');
+      owner = tenant.id;
     }
     const row = await this.templates.transaction(async (m) => {
       const t = await this.templates.insert(m, {
