@@ -129,7 +129,7 @@ export class AppConfig {
   S3_REGION = 'us-east-1';
 
   /** Object keys start with this prefix (then the tenant id). */
-  @IsString() @Matches(/^[A-Za-z0-9._\/-]*$/, { message: 'S3_PREFIX may hold letters, digits, . _ - and /' })
+  @IsString() @Matches(/^[A-Za-z0-9._/-]*$/, { message: 'S3_PREFIX may hold letters, digits, . _ - and /' })
   S3_PREFIX = 'tenants';
 
   /** Path-style addressing (http://endpoint/bucket/key), as MinIO and most S3-compatible stores need. */

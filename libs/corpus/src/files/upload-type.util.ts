@@ -138,7 +138,7 @@ export async function pdfToText(buf: Buffer): Promise<string> {
       pages.push(parts.join('').replace(/[ \t]+\n/g, '\n').trim());
       page.cleanup();
     }
-    return pages.join('\n\n').replace(/\u0000/g, '').trim();
+    return pages.join('\n\n').replaceAll('\u0000', '').trim();
   } catch (error) {
     throw new UnsupportedFileType(`The PDF could not be read: ${(error as Error).message?.slice(0, 200) ?? 'unknown error'}`);
   } finally {
