@@ -78,7 +78,8 @@ export class TemplateListDto {
 export class ListTemplatesQueryDto extends PageQueryDto {}
 
 export class ApplyTemplateDto {
-  @ApiPropertyOptional({ format: 'uuid', description: 'required (or its alias `templateId`)' })
+  // Required in the contract; the validator lets the alias stand in for it (the controller insists on one).
+  @ApiProperty({ format: 'uuid', description: 'the template (or its alias `templateId`)' })
   @Optional() @IsUUID()
   template_id?: string;
 
