@@ -8,7 +8,7 @@ import PDFDocument from 'pdfkit';
 import { fmt, http, log, machine, median, register, sleep, table, withStack } from './lib.mjs';
 
 const ROUNDS = Number(process.env.UPLOAD_ROUNDS ?? 5);
-const PAGES = Number(process.env.UPLOAD_PDF_PAGES ?? 370);
+const PAGES = Number(process.env.UPLOAD_PDF_PAGES ?? 375);
 const WORDS = ['tenant', 'schema', 'passage', 'search', 'upload', 'heron', 'crane', 'invoice', 'policy', 'refund', 'shipping', 'quarterly', 'revenue', 'report'];
 
 async function makePdf(marker) {
