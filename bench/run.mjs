@@ -2,8 +2,9 @@
 // then runs the named benchmarks (p1, p2, p3, p4, p5 by default), one after another, each on its
 // own fresh servers, so a figure always belongs to the code as it is.
 // `uow` (a diagnostic breakdown of P1's unit-of-work cost), `p6` (60 s of mixed load over
-// 500 tenants, about 2 minutes with its set-up) and `search` (search and RAG latency on 10,000
-// documents among 101 tenants, about 5 minutes) run only when named.
+// 500 tenants, about 2 minutes with its set-up), `search` (search and RAG latency on 10,000
+// documents among 101 tenants, about 5 minutes) and `upload` (a 5 MB PDF, upload to searchable)
+// run only when named.
 //
 // The benchmarks run from a private snapshot of dist/ and bench/ (in the OS temp dir, so no
 // linter or test runner of the checkout sees it), so a concurrent `npm test` or
@@ -27,7 +28,7 @@ const BENCHES = {
   p5: ['p5-metering.mjs', 'runP5'],
 };
 /** Diagnostics, run only when named. */
-const EXTRA = { uow: ['uow-breakdown.mjs', 'runUow'], p6: ['p6-load.mjs', 'runP6'], ingest: ['p5-metering.mjs', 'runIngest'], rollup: ['p5-metering.mjs', 'runRollup'], search: ['search.mjs', 'runSearch'] };
+const EXTRA = { uow: ['uow-breakdown.mjs', 'runUow'], p6: ['p6-load.mjs', 'runP6'], ingest: ['p5-metering.mjs', 'runIngest'], rollup: ['p5-metering.mjs', 'runRollup'], search: ['search.mjs', 'runSearch'], upload: ['upload.mjs', 'runUpload'] };
 
 const names = process.argv.slice(2).map((n) => n.toLowerCase());
 const unknown = names.filter((n) => !BENCHES[n] && !EXTRA[n]);

@@ -5,6 +5,7 @@
 // superuser). A new endpoint is swept as soon as it is in /docs-json, and the route check
 // below makes sure every route the API registers is.
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { RequestMethod } from '@nestjs/common';
 import pg from 'pg';
@@ -67,6 +68,35 @@ async function createApiKey(token: string, tenantId: string): Promise<string> {
   return res.body.id as string;
 }
 
+async function createTemplate(token: string, tenantId: string): Promise<string> {
+  const res = await request('POST', '/api/templates', { token, body: { name: 'sweep', parent_id: tenantId, documents: [{ title: 't', content: 'c' }] } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.id as string;
+}
+
+/** For routes of uploaded files, fine-tune jobs and templates: one of the caller's own (a finished export job for jobs). */
+async function ownResourceId(path: string, token: string, tenantId: string): Promise<string | undefined> {
+  const headers = { 'x-tenant-id': tenantId };
+  if (path.startsWith('/api/v1/corpus/files/{id}')) {
+    const form = new FormData();
+    form.append('file', new Blob(['sweep file']), 'sweep.txt');
+    const res = await fetch(`${stack.apiUrl}/api/v1/corpus/files`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body: form });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  }
+  if (path.startsWith('/api/v1/fine-tune-jobs/{id}')) {
+    const res = await request('POST', '/api/v1/fine-tune-jobs', { token, headers, body: { base_model: 'sweep', source: 'documents' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    for (let i = 0; i < 400; i++) {
+      if ((await request('GET', `/api/v1/fine-tune-jobs/${res.body.id}`, { token, headers })).body.status === 'succeeded') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return res.body.id as string;
+  }
+  if (path.startsWith('/api/templates/{id}')) return createTemplate(token, tenantId);
+  return undefined;
+}
+
 /** A user owning an active tenant with one document (and an API key for key routes): the sweeping caller of one operation. */
 async function sweeper(op: SweptOperation, admin: boolean): Promise<SweepContext> {
   const { owner, tenant } = await activeTenant(request);
@@ -79,6 +109,9 @@ async function sweeper(op: SweptOperation, admin: boolean): Promise<SweepContext
   // Routes of API keys take a key's id.
   const keyRoute = /\/(api-keys|tokens)\/\{id\}/.test(op.path);
   const keyId = keyRoute ? await createApiKey(token, tenant.id) : undefined;
+  // Files, fine-tune jobs and templates: an id of the caller's own.
+  const ownId = keyId ?? (await ownResourceId(op.path, token, tenant.id));
+  const templateId = /apply-template/.test(op.path) ? await createTemplate(token, tenant.id) : undefined;
   return {
     doc,
     token,
@@ -91,7 +124,8 @@ async function sweeper(op: SweptOperation, admin: boolean): Promise<SweepContext
       // credentials where an operation checks them (login, password change), fresh ones elsewhere.
       named: {
         tenant: () => tenant.id,
-        id: () => keyId ?? documentId,
+        id: () => ownId ?? documentId,
+        template_id: () => templateId ?? randomUUID(),
         email: () => (op.path.endsWith('/login') ? owner.email : `${uniqueSlug('sweep')}@example.com`),
         password: () => owner.password,
         current_password: () => owner.password,
@@ -174,7 +208,7 @@ describe('bad-input sweep over /docs-json', () => {
     expect(documented.filter((r) => !served.includes(r))).toEqual([]);
   });
 
-  it('no hostile case gets a 5xx, a slow answer, a reset or a body out of shape, and the victim tenant is unchanged', { timeout: 300_000 }, async () => {
+  it('no hostile case gets a 5xx, a slow answer, a reset or a body out of shape, and the victim tenant is unchanged', { timeout: 600_000 }, async () => {
     const before = await victimSnapshot();
     expect(before.documents).toHaveLength(2);
     const ops = operations(doc);

@@ -51,6 +51,8 @@ export interface SweptOperation {
   /** Declares X-Tenant-ID / X-Tenant-Slug: a tenant-scoped route. */
   tenantScoped: boolean;
   body?: Schema;
+  /** Takes multipart/form-data (an upload): the baseline sends a small text file in each binary field. */
+  multipart?: Schema;
 }
 
 export function operations(doc: OpenApiDoc): SweptOperation[] {
@@ -61,7 +63,8 @@ export function operations(doc: OpenApiDoc): SweptOperation[] {
       if (!op) continue;
       const tenantScoped = (op.parameters ?? []).some((p) => p.in === 'header' && /^x-tenant-(id|slug)$/i.test(p.name));
       const body = op.requestBody?.content?.['application/json']?.schema;
-      out.push({ method: method.toUpperCase(), path, op, tenantScoped, body: body && resolve(doc, body) });
+      const multipart = op.requestBody?.content?.['multipart/form-data']?.schema;
+      out.push({ method: method.toUpperCase(), path, op, tenantScoped, body: body && resolve(doc, body), multipart: multipart && resolve(doc, multipart) });
     }
   }
   return out;
@@ -176,6 +179,8 @@ interface Baseline {
   query: Record<string, string>;
   headers: Record<string, string>;
   body?: Record<string, unknown>;
+  /** A multipart body, sent as is. */
+  rawBody?: string;
 }
 
 export interface SweepContext {
@@ -197,6 +202,16 @@ function baseline(ctx: SweepContext, op: SweptOperation): Baseline {
   if (op.op.security?.length) b.headers.authorization = `Bearer ${ctx.token}`;
   if (op.tenantScoped) b.headers['x-tenant-id'] = ctx.tenantId;
   if (op.body) b.body = validValue(ctx.doc, op.body, '', ctx.fixtures) as Record<string, unknown>;
+  if (op.multipart) {
+    const boundary = `sweep${randomUUID().replace(/-/g, '')}`;
+    const parts = Object.entries(op.multipart.properties ?? {}).map(([field, schema]) =>
+      resolve(ctx.doc, schema).format === 'binary'
+        ? `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="sweep.txt"\r\nContent-Type: text/plain\r\n\r\nsweep file\r\n`
+        : `--${boundary}\r\nContent-Disposition: form-data; name="${field}"\r\n\r\n${asText(validValue(ctx.doc, schema, field, ctx.fixtures))}\r\n`,
+    );
+    b.rawBody = `${parts.join('')}--${boundary}--\r\n`;
+    b.headers['content-type'] = `multipart/form-data; boundary=${boundary}`;
+  }
   return b;
 }
 
@@ -223,6 +238,7 @@ function render(op: SweptOperation, b: Baseline, v: Variant): RawRequest {
     if (v.rawBody !== undefined) body = v.rawBody;
     else if (v.body !== undefined) body = JSON.stringify(v.body);
     else if (b.body !== undefined) body = JSON.stringify(b.body);
+    else if (b.rawBody !== undefined) body = b.rawBody;
   }
   if (body !== undefined && !('content-type' in headers)) headers['content-type'] = 'application/json';
   const list = Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined);

@@ -6,7 +6,7 @@ import { LATEST_TENANT_VERSION, TENANT_MIGRATIONS, tenantRoleName } from '../../
 import type { TenantRow } from '../../libs/tenancy/src/index.js';
 
 /** Tables every provisioned tenant schema holds (the `_migrations` ledger included); later migrations may add more. */
-export const TENANT_TABLES = ['_migrations', 'chat_messages', 'chat_sessions', 'corpus_settings', 'documents', 'fine_tune_jobs', 'passages'] as const;
+export const TENANT_TABLES = ['_migrations', 'applied_templates', 'chat_messages', 'chat_sessions', 'corpus_settings', 'documents', 'files', 'fine_tune_jobs', 'passages'] as const;
 
 export const EXPECTED_LEDGER = TENANT_MIGRATIONS.map((m) => ({ version: m.version, name: m.name }));
 export { LATEST_TENANT_VERSION };

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import fastifyMultipart from '@fastify/multipart';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import {
@@ -71,6 +72,9 @@ fastify.addHook('onRequest', (request, reply, done) => {
   done();
 });
 await registerSecurityHeaders(app, config);
+// multipart/form-data for uploads: parsed only when a handler asks (req.file()), with the
+// handler's own limits; these are the ceilings if one forgets.
+await app.register(fastifyMultipart, { limits: { fileSize: config.MAX_UPLOAD_MB * 1024 * 1024, files: 1, fields: 10, parts: 12, fieldSize: 1024, headerPairs: 50 } });
 // The access log line. onSend runs inside the request's context (onResponse does not), so the
 // logger adds the tenant of the request's scope by itself.
 fastify.addHook('onSend', (request, reply, payload, done) => {

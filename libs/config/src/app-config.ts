@@ -114,6 +114,46 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(1)
   MAX_UPLOAD_MB = 25;
 
+  // File storage (libs/storage): uploads and fine-tune datasets under a per-tenant prefix.
+  /** `local` (DATA_DIR/storage, default) or `s3` (S3_BUCKET through the AWS SDK; S3_ENDPOINT for MinIO and the like). */
+  @IsIn(['local', 's3'])
+  STORAGE_DRIVER: 'local' | 's3' = 'local';
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  S3_BUCKET?: string = undefined;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^https?:\/\/[^\s]+$/, { message: 'S3_ENDPOINT must be an http(s) URL' })
+  S3_ENDPOINT?: string = undefined;
+
+  @IsString()
+  S3_REGION = 'us-east-1';
+
+  /** Object keys start with this prefix (then the tenant id). */
+  @IsString() @Matches(/^[A-Za-z0-9._/-]*$/, { message: 'S3_PREFIX may hold letters, digits, . _ - and /' })
+  S3_PREFIX = 'tenants';
+
+  /** Path-style addressing (http://endpoint/bucket/key), as MinIO and most S3-compatible stores need. */
+  @Transform(toBool) @IsBoolean()
+  S3_FORCE_PATH_STYLE = false;
+
+  /** Credentials; unset: the AWS SDK's default chain (environment, profile, instance role). */
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  S3_ACCESS_KEY_ID?: string = undefined;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  S3_SECRET_ACCESS_KEY?: string = undefined;
+
+  // Fine-tune jobs (libs/corpus): the OpenAI-compatible fine-tuning API for provider `openai`.
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'FINE_TUNE_API_BASE must be an http(s) URL' })
+  FINE_TUNE_API_BASE = 'https://api.openai.com/v1';
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  FINE_TUNE_API_KEY?: string = undefined;
+
+  /** How often a running provider job is polled. */
+  @Type(() => Number) @IsInt() @Min(50)
+  FINE_TUNE_POLL_MS = 10_000;
+
   /** Registers the routes under /bench used by bench/ (never enable in production). */
   @Transform(toBool) @IsBoolean()
   BENCH_ROUTES = false;
@@ -382,6 +422,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
     }
   }
+  if (config.STORAGE_DRIVER === 's3' && !config.S3_BUCKET) throw new ConfigError('invalid configuration: STORAGE_DRIVER=s3 needs S3_BUCKET');
   if (config.NODE_ENV === 'production') refuseUnsafeInProduction(config);
   return config;
 }

@@ -1,29 +1,54 @@
 import { Module } from '@nestjs/common';
-import { JobsModule } from '../../jobs/src/index.js';
 import { SecretsModule } from '../../secrets/src/index.js';
-import { TenancyModule, TenantsRepository } from '../../tenancy/src/index.js';
-import { CorpusIndexer } from './corpus-indexer.service.js';
-import { CorpusIndexingProcessor } from './corpus-indexing.processor.js';
+import { TenancyModule } from '../../tenancy/src/index.js';
+import { CorpusQueryController } from './corpus-query.controller.js';
+import { CorpusQuota } from './corpus-quota.service.js';
 import { DocumentsController } from './documents.controller.js';
 import { DocumentsRepository } from './documents.repository.js';
 import { DocumentsService } from './documents.service.js';
-import { CorpusQueryController } from './corpus-query.controller.js';
 import { EmbeddingsClient } from './embeddings.client.js';
+import { FilesController, FileUploadsController } from './files/files.controller.js';
+import { FilesRepository } from './files/files.repository.js';
+import { FilesService } from './files/files.service.js';
+import { FineTuneJobCreationController, FineTuneJobsController } from './fine-tune/fine-tune-jobs.controller.js';
+import { FineTuneJobsRepository } from './fine-tune/fine-tune-jobs.repository.js';
+import { FineTuneJobsService } from './fine-tune/fine-tune-jobs.service.js';
+import { OpenAiFineTuningClient } from './fine-tune/openai-fine-tuning.client.js';
 import { HybridPassageRetriever, PassageRetriever } from './passage-retriever.js';
 import { PassagesRepository } from './passages.repository.js';
 import { TenantCorpusController } from './tenant-corpus.controller.js';
+import { ApplyTemplateController, TemplatesController } from './templates/templates.controller.js';
+import { TemplatesRepository } from './templates/templates.repository.js';
+import { TemplatesService } from './templates/templates.service.js';
 
 @Module({
   imports: [TenancyModule, SecretsModule],
-  controllers: [DocumentsController, TenantCorpusController, CorpusQueryController],
-  providers: [DocumentsService, DocumentsRepository, PassagesRepository, EmbeddingsClient, { provide: PassageRetriever, useClass: HybridPassageRetriever }],
+  controllers: [
+    DocumentsController,
+    TenantCorpusController,
+    CorpusQueryController,
+    FileUploadsController,
+    FilesController,
+    FineTuneJobCreationController,
+    FineTuneJobsController,
+    TemplatesController,
+    ApplyTemplateController,
+  ],
+  providers: [
+    DocumentsService,
+    DocumentsRepository,
+    PassagesRepository,
+    EmbeddingsClient,
+    FilesService,
+    FilesRepository,
+    CorpusQuota,
+    FineTuneJobsService,
+    FineTuneJobsRepository,
+    OpenAiFineTuningClient,
+    TemplatesService,
+    TemplatesRepository,
+    { provide: PassageRetriever, useClass: HybridPassageRetriever },
+  ],
   exports: [DocumentsService, PassageRetriever],
 })
 export class CorpusModule {}
-
-/** The corpus in the worker: embeddings and re-indexing (the corpus-indexing queue). */
-@Module({
-  imports: [JobsModule, SecretsModule],
-  providers: [CorpusIndexingProcessor, CorpusIndexer, PassagesRepository, EmbeddingsClient, TenantsRepository],
-})
-export class CorpusWorkerModule {}

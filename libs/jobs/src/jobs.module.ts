@@ -4,6 +4,7 @@ import { AppConfig } from '../../config/src/index.js';
 import { QUEUE } from './queues.js';
 import { BillingJobsProducer } from './billing-jobs.producer.js';
 import { CorpusJobsProducer } from './corpus-jobs.producer.js';
+import { FineTuneJobsProducer } from './fine-tune-jobs.producer.js';
 import { TenantJobsProducer } from './tenant-jobs.producer.js';
 
 /** BullMQ connection, the queues and their producers (shared by api, worker and cli). */
@@ -16,9 +17,9 @@ import { TenantJobsProducer } from './tenant-jobs.producer.js';
         prefix: `${config.REDIS_PREFIX}:bull`,
       }),
     }),
-    BullModule.registerQueue({ name: QUEUE.tenantProvisioning }, { name: QUEUE.billing }, { name: QUEUE.webhooks }, { name: QUEUE.corpusIndexing }),
+    BullModule.registerQueue({ name: QUEUE.tenantProvisioning }, { name: QUEUE.billing }, { name: QUEUE.webhooks }, { name: QUEUE.corpusIndexing }, { name: QUEUE.fineTune }),
   ],
-  providers: [TenantJobsProducer, BillingJobsProducer, CorpusJobsProducer],
-  exports: [BullModule, TenantJobsProducer, BillingJobsProducer, CorpusJobsProducer],
+  providers: [TenantJobsProducer, BillingJobsProducer, CorpusJobsProducer, FineTuneJobsProducer],
+  exports: [BullModule, TenantJobsProducer, BillingJobsProducer, CorpusJobsProducer, FineTuneJobsProducer],
 })
 export class JobsModule {}

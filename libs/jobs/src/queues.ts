@@ -8,6 +8,7 @@ export const QUEUE = {
   billing: 'billing',
   webhooks: 'webhooks',
   corpusIndexing: 'corpus-indexing',
+  fineTune: 'fine-tune',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
@@ -24,6 +25,7 @@ export const JOB = {
   deliverWebhook: 'deliver-webhook',
   embedDocument: 'embed-document',
   syncCorpusIndex: 'sync-corpus-index',
+  runFineTuneJob: 'run-fine-tune-job',
 } as const;
 export type JobName = (typeof JOB)[keyof typeof JOB];
 
@@ -33,6 +35,7 @@ export const JOBS_BY_QUEUE: Record<QueueName, readonly JobName[]> = {
   [QUEUE.billing]: [JOB.pushUsage, JOB.syncSubscription, JOB.checkPastDue],
   [QUEUE.webhooks]: [JOB.deliverWebhook],
   [QUEUE.corpusIndexing]: [JOB.embedDocument, JOB.syncCorpusIndex],
+  [QUEUE.fineTune]: [JOB.runFineTuneJob],
 };
 
 /** Payloads carry their tenant explicitly; no ambient state crosses a queue. */
@@ -45,6 +48,11 @@ export interface SyncSubscriptionPayload {
 export interface DeliverWebhookPayload {
   tenantId: string;
   deliveryId: string;
+}
+/** One fine-tune job of one tenant (the row in its schema holds the state; the payload only finds it). */
+export interface RunFineTuneJobPayload {
+  tenantId: string;
+  jobId: string;
 }
 export type RefillSchemaPoolPayload = Record<string, never>;
 export type ReconcileTenantsPayload = Record<string, never>;
