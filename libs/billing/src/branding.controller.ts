@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { NotFound } from '../../common/src/index.js';
 import { AppConfig } from '../../config/src/index.js';
@@ -27,9 +27,11 @@ export class BrandingController {
   @Public()
   @Header('cache-control', 'public, max-age=60')
   @ApiOperation({ summary: 'The branding of the tenant resolved from the host (subdomain or custom domain)' })
+  @ApiHeader({ name: 'x-tenant-id', required: false, description: 'or name the tenant explicitly (branding is public)' })
   @ApiOkResponse({ type: BrandingDto })
   async get(@Req() req: FastifyRequest): Promise<BrandingDto> {
-    const keys = new Set(tenantCandidates(req.raw, this.config.BASE_DOMAIN).filter((c) => c.source !== 'header').map((c) => c.key));
+    // Every way a request names a tenant (they must agree); branding is public, so a header may name it too.
+    const keys = new Set(tenantCandidates(req.raw, this.config.BASE_DOMAIN).map((c) => c.key));
     const domain = customDomainCandidate(req.raw, this.config.BASE_DOMAIN);
     const byDomain = domain === undefined ? null : await this.directory.findByDomain(domain);
     if (byDomain) keys.add(byDomain.id);
