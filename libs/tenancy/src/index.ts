@@ -24,3 +24,6 @@ export { OPERATOR, TenantsService, toTenantDto } from './tenants/tenants.service
 export type { TenantActor } from './tenants/tenants.service.js';
 export { PLAN_CEILINGS } from './tenants/plans.js';
 export type { LimitField, PlanCeilings } from './tenants/plans.js';
+export { effectiveLimit } from './tenants/plans.js';
+export { parseGuardrails } from './tenants/assistant-settings.util.js';
+export type { GuardrailRule, Guardrails } from './tenants/assistant-settings.util.js';

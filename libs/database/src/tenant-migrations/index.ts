@@ -1,8 +1,9 @@
 import { m0001Initial } from './0001-initial.js';
+import { m0004Chat } from './0004-chat.js';
 import type { TenantMigration } from './tenant-migration.js';
 
 /** Every tenant migration, in order. Append only; versions are consecutive from 1. */
-export const TENANT_MIGRATIONS: readonly TenantMigration[] = [m0001Initial];
+export const TENANT_MIGRATIONS: readonly TenantMigration[] = [m0001Initial, m0004Chat];
 
 export const LATEST_TENANT_VERSION = TENANT_MIGRATIONS.length;
 

@@ -1,4 +1,5 @@
 import { isPlainObject } from '../../../common/src/index.js';
+import { allowedProvidersProblems, parseGuardrails, providerSettingsProblems } from './assistant-settings.util.js';
 
 export const MAX_SETTINGS_BYTES = 64 * 1024;
 
@@ -31,6 +32,7 @@ const KNOWN: Record<string, [(v: unknown) => boolean, string]> = {
   stripe: [isPlainObject, 'an object'],
   embeddings: [isPlainObject, 'an object'],
   billing_mode: [(v) => v === 'consolidated' || v === 'separate', "'consolidated' or 'separate'"],
+  guardrails: [isPlainObject, 'an object {blocked: [word patterns], redact_pii: boolean}'],
 };
 
 /** Problems with a complete settings object (after a merge patch), as `{field, message}`. */
@@ -43,5 +45,8 @@ export function settingsProblems(settings: unknown): Array<{ field: string; mess
   for (const [key, [check, expected]] of Object.entries(KNOWN)) {
     if (key in settings && !check(settings[key])) problems.push({ field: `settings.${key}`, message: `must be ${expected}` });
   }
+  // The assistant's keys, deeper than their shape (assistant-settings.util.ts).
+  if (isPlainObject(settings.guardrails)) problems.push(...parseGuardrails(settings.guardrails).problems);
+  problems.push(...providerSettingsProblems(settings.providers), ...allowedProvidersProblems(settings.allowed_providers));
   return problems;
 }
