@@ -26,6 +26,7 @@ const LIB_DEPS = {
   corpus: below('database', 'rbac', 'identity', 'audit', 'tenancy', 'secrets', 'usage', 'storage'),
   usage: below('database'),
   storage: ['common', 'config'],
+  assistant: below('database', 'rbac', 'identity', 'audit', 'tenancy', 'secrets', 'usage', 'corpus'),
   billing: below('database', 'rbac', 'identity', 'audit', 'tenancy', 'secrets', 'usage', 'storage'),
 };
 const LIBS = Object.keys(LIB_DEPS);

@@ -3,6 +3,7 @@ import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { IncomingMessage } from 'node:http';
 import { ClsModule } from 'nestjs-cls';
+import { AssistantModule } from '../../../libs/assistant/src/index.js';
 import { AuditContextInterceptor, AuditModule } from '../../../libs/audit/src/index.js';
 import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
 import { CORPUS_ENTITIES, CorpusModule } from '../../../libs/corpus/src/index.js';
@@ -45,6 +46,7 @@ export class AppModule {
         IdentityModule,
         TenancyModule,
         CorpusModule,
+        AssistantModule,
         ...(config.BENCH_ROUTES ? [BenchModule] : []),
       ],
       providers: [
