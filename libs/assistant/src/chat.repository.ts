@@ -60,7 +60,8 @@ export class ChatRepository {
   }
 
   async deleteSession(id: string): Promise<boolean> {
-    return (await this.query(`DELETE FROM chat_sessions WHERE id = $1 RETURNING id`, [id])).length > 0;
+    // (A bare DELETE ... RETURNING answers [rows, count] through TypeORM's query(); a CTE answers rows.)
+    return (await this.query(`WITH d AS (DELETE FROM chat_sessions WHERE id = $1 RETURNING id) SELECT id FROM d`, [id])).length > 0;
   }
 
   listMessages(sessionId: string, skip: number, limit: number): Promise<{ rows: MessageRow[]; total: number }> {
