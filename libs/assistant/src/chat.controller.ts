@@ -89,6 +89,7 @@ export class ChatController {
     });
     let started = false;
     const send = (event: string, data: unknown): void => {
+      if (raw.destroyed || raw.writableEnded) return; // the client is gone
       if (!started) {
         started = true;
         reply.hijack();
@@ -102,7 +103,7 @@ export class ChatController {
       raw.end();
     } catch (error) {
       if (!started) throw error; // nothing sent yet: the ordinary error answer
-      if (!(error instanceof DomainError)) this.logger.error(error);
+      if (!(error instanceof DomainError) && !abort.signal.aborted) this.logger.error(error);
       send('error', error instanceof DomainError ? errorBody(STATUS_BY_KIND[error.kind], error.message, error.code, error.details) : errorBody(500, 'Internal server error'));
       raw.end();
     }
