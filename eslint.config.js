@@ -27,6 +27,7 @@ const LIB_DEPS = {
   usage: below('database'),
   metering: below('database', 'rbac', 'identity', 'audit', 'tenancy', 'secrets', 'usage', 'storage'),
   storage: ['common', 'config'],
+  assistant: below('database', 'rbac', 'identity', 'audit', 'tenancy', 'secrets', 'usage', 'corpus', 'metering'),
   billing: below('database', 'rbac', 'identity', 'audit', 'tenancy', 'secrets', 'usage', 'storage'),
 };
 const LIBS = Object.keys(LIB_DEPS);

@@ -3,6 +3,7 @@ import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { IncomingMessage } from 'node:http';
 import { ClsModule } from 'nestjs-cls';
+import { AssistantModule } from '../../../libs/assistant/src/index.js';
 import { AuditContextInterceptor, AuditModule } from '../../../libs/audit/src/index.js';
 import { BillingModule } from '../../../libs/billing/src/index.js';
 import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
@@ -49,6 +50,7 @@ export class AppModule {
         CorpusModule,
         MeteringModule,
         BillingModule,
+        AssistantModule,
         ...(config.BENCH_ROUTES ? [BenchModule] : []),
       ],
       providers: [

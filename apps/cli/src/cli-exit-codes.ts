@@ -19,6 +19,7 @@ const BY_KIND: Record<ErrorKind, number> = {
   bad_request: EXIT.badInput,
   payload_too_large: EXIT.badInput,
   unsupported_media_type: EXIT.badInput,
+  unprocessable: EXIT.refused,
   not_found: EXIT.notFound,
   conflict: EXIT.conflict,
   unauthorized: EXIT.refused,
@@ -26,6 +27,7 @@ const BY_KIND: Record<ErrorKind, number> = {
   payment_required: EXIT.refused,
   rate_limited: EXIT.refused,
   unavailable: EXIT.unavailable,
+  bad_gateway: EXIT.unavailable,
 };
 
 export function exitCodeOf(error: unknown): number {

@@ -11,7 +11,9 @@ export type ErrorKind =
   | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'unprocessable'
   | 'rate_limited'
+  | 'bad_gateway'
   | 'unavailable';
 
 export const STATUS_BY_KIND: Record<ErrorKind, number> = {
@@ -23,7 +25,9 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  unprocessable: 422,
   rate_limited: 429,
+  bad_gateway: 502,
   unavailable: 503,
 };
 

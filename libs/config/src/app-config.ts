@@ -224,6 +224,22 @@ export class AppConfig {
   @Matches(/^https?:\/\/[^\s]+$/, { message: 'PUBLIC_URL must be an http(s) URL' })
   PUBLIC_URL = 'http://localhost:3000';
 
+  // The assistant (chat). A tenant's settings.providers.openai.{base_url, api_key} take precedence.
+  /** Base URL of the OpenAI-compatible API for tenants that configure none (e.g. https://api.openai.com/v1). */
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^https?:\/\/[^\s]+$/, { message: 'OPENAI_BASE_URL must be an http(s) URL' })
+  OPENAI_BASE_URL?: string = undefined; // initialised, so loadConfig picks it from the environment
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  OPENAI_API_KEY?: string = undefined;
+
+  /** The model when neither the tenant's default_model nor anything else names one. */
+  @IsString() @MinLength(1)
+  OPENAI_DEFAULT_MODEL = 'gpt-4o-mini';
+
+  /** How long one provider call may take (a tenant's providers.<name>.timeout_ms overrides it); past it: 502 provider_error. */
+  @Type(() => Number) @IsInt() @Min(100) @Max(600_000)
+  PROVIDER_TIMEOUT_MS = 60_000;
+
   /** How long an invitation stays pending. */
   @Type(() => Number) @IsInt() @Min(1) @Max(8760)
   INVITATION_TTL_HOURS = 168;

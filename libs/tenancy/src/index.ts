@@ -27,3 +27,5 @@ export { Mailer } from './members/mailer.js';
 export type { MailOutcome } from './members/mailer.js';
 export { MAX_WEBHOOKS } from './tenants/tenant-settings.util.js';
 export type { LimitField, PlanCeilings } from './tenants/plans.js';
+export { parseGuardrails } from './tenants/assistant-settings.util.js';
+export type { GuardrailRule, Guardrails } from './tenants/assistant-settings.util.js';

@@ -7,11 +7,15 @@ import { TenantTransactionInterceptor } from './tenant-transaction.interceptor.j
  * A controller whose routes act inside one tenant: the tenant is resolved from
  * X-Tenant-ID / X-Tenant-Slug, the subdomain or `/api/v1/{slug}/...`, must be active,
  * and each handler runs in that tenant's unit of work.
+ *
+ * `{ unitOfWork: 'manual' }`: the handlers open their units of work themselves
+ * (`TenantDb.runInContext`), for work that must not hold a transaction and a pooled connection
+ * while it waits on something slow (a chat message waits on an LLM provider).
  */
-export const TenantScoped = (): ClassDecorator =>
+export const TenantScoped = (options: { unitOfWork?: 'per-request' | 'manual' } = {}): ClassDecorator =>
   applyDecorators(
     SetMetadata(TENANT_SCOPED_KEY, true),
-    UseInterceptors(TenantTransactionInterceptor),
+    ...(options.unitOfWork === 'manual' ? [] : [UseInterceptors(TenantTransactionInterceptor)]),
     ApiHeader({ name: 'X-Tenant-ID', required: false, description: 'tenant uuid (or use X-Tenant-Slug, the subdomain, or /api/v1/{slug}/...)' }),
     ApiHeader({ name: 'X-Tenant-Slug', required: false }),
     ApiResponse({ status: 403, description: 'not a member, or the tenant is suspended' }),

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { isPlainObject, outboundUrlProblem } from '../../../common/src/index.js';
 import { TENANT_EVENT_TYPES } from '../../../jobs/src/index.js';
+import { allowedProvidersProblems, parseGuardrails, providerSettingsProblems } from './assistant-settings.util.js';
 
 export const MAX_SETTINGS_BYTES = 64 * 1024;
 
@@ -48,6 +49,7 @@ const KNOWN: Record<string, [(v: unknown) => boolean, string]> = {
   // A name of pg_ts_config in pg_catalog (checked against the database by TenantsService).
   search_language: [(v) => typeof v === 'string' && /^[a-z][a-z_]{0,62}$/.test(v), 'a text search configuration name, e.g. simple or english'],
   billing_mode: [(v) => v === 'consolidated' || v === 'separate', "'consolidated' or 'separate'"],
+  guardrails: [isPlainObject, 'an object {blocked: [word patterns], redact_pii: boolean}'],
 };
 
 /** seed 001's white-label fields; each optional, no others. */
@@ -140,6 +142,9 @@ export function settingsProblems(settings: unknown, context: SettingsContext = {
   if ('branding' in settings) problems.push(...brandingProblems(settings.branding));
   if ('webhooks' in settings) problems.push(...webhookProblems(settings.webhooks, context.allowLoopbackWebhooks ?? false));
   problems.push(...domainProblems(settings.custom_domains, context.baseDomain));
+  // The assistant's keys, deeper than their shape (assistant-settings.util.ts).
+  if (isPlainObject(settings.guardrails)) problems.push(...parseGuardrails(settings.guardrails).problems);
+  problems.push(...providerSettingsProblems(settings.providers), ...allowedProvidersProblems(settings.allowed_providers));
   return problems;
 }
 
