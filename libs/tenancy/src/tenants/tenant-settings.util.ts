@@ -1,4 +1,5 @@
 import { isPlainObject } from '../../../common/src/index.js';
+import { ssoSettingsProblem } from '../sso/sso-settings.js';
 
 export const MAX_SETTINGS_BYTES = 64 * 1024;
 
@@ -24,9 +25,8 @@ const KNOWN: Record<string, [(v: unknown) => boolean, string]> = {
   feature_flags: [(v) => isPlainObject(v) && Object.values(v).every((x) => typeof x === 'boolean'), 'an object of booleans'],
   branding: [(v) => isPlainObject(v) && Object.values(v).every((x) => typeof x === 'string' && x.length <= 2000), 'an object of strings'],
   custom_domains: [(v) => stringList(v) && (v as string[]).every((h) => HOSTNAME.test(h)), 'a list of lowercase hostnames'],
-  // Secrets inside these (sso.client_secret, providers.<name>.api_key, stripe.account_token,
+  // sso is checked by ssoSettingsProblem, below. Secrets inside these (sso.client_secret, providers.<name>.api_key, stripe.account_token,
   // embeddings.api_key) are checked and sealed by libs/secrets before this runs.
-  sso: [isPlainObject, 'an object'],
   providers: [(v) => isPlainObject(v) && Object.values(v).every(isPlainObject), 'an object of provider objects ({"openai": {"api_key": ...}})'],
   stripe: [isPlainObject, 'an object'],
   embeddings: [isPlainObject, 'an object'],
@@ -43,5 +43,7 @@ export function settingsProblems(settings: unknown): Array<{ field: string; mess
   for (const [key, [check, expected]] of Object.entries(KNOWN)) {
     if (key in settings && !check(settings[key])) problems.push({ field: `settings.${key}`, message: `must be ${expected}` });
   }
+  const sso = 'sso' in settings ? ssoSettingsProblem(settings.sso) : null;
+  if (sso) problems.push(sso);
   return problems;
 }
