@@ -123,13 +123,16 @@ describe('SSO settings', () => {
     expect(after.body.settings.sso).toBeUndefined();
   });
 
-  it('refuses an SSO configuration without a client secret', async () => {
+  it('stores an incomplete configuration (merge patches build it up) but signs nobody in with it', async () => {
     const t = await activeTenant(request);
     const res = await request('PATCH', `/api/tenants/${t.tenant.slug}`, {
       token: t.owner.token,
-      body: { settings: { sso: { issuer: 'https://idp.example.org', client_id: 'c', allowed_domains: ['example.org'] } } },
+      body: { settings: { sso: { issuer: good.issuer, client_id: 'c', allowed_domains: ['example.org'] } } },
     });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(200);
+    const started = await begin(t.tenant.slug);
+    expect(started.status).toBe(404);
+    expect(((await started.json()) as { code: string }).code).toBe('sso_not_configured');
   });
 });
 

@@ -37,7 +37,7 @@ export async function startProvider(clients: OidcClient[], options: { clockSkewS
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`oidc provider did not start: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`oidc provider did not start: ${stderr}`)), 90_000); // a loaded machine
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       const match = /READY (\d+)/.exec(out);

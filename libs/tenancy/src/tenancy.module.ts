@@ -67,7 +67,7 @@ export class TenancyWorkerModule {}
  */
 @Module({
   imports: [JobsModule, SecretsModule],
-  providers: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, TenantSchemasRepository],
-  exports: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader],
+  providers: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, TenantSchemasRepository, ApiKeysService, ApiKeysRepository],
+  exports: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, ApiKeysService],
 })
 export class TenancyCoreModule {}

@@ -30,20 +30,24 @@ function issuerProblem(value: unknown): string | null {
   return null;
 }
 
-/** The problem with a `settings.sso` value (after the secret was sealed), or null. */
-export function ssoSettingsProblem(value: unknown): { field: string; message: string } | null {
+/**
+ * The problem with a `settings.sso` value (after the secret was sealed), or null. Each field is
+ * checked when present; an incomplete configuration may be stored (merge patches build it up)
+ * but signs nobody in (ssoSettingsOf: null).
+ */
+export function ssoSettingsProblem(value: unknown, complete = false): { field: string; message: string } | null {
   const problem = (message: string) => ({ field: 'settings.sso', message });
   if (!isPlainObject(value)) return problem('sso must be an object {issuer, client_id, client_secret, allowed_domains, default_role?}');
   const unknown = Object.keys(value).filter((k) => !KEYS.has(k));
   if (unknown.length > 0) return problem(`sso has unknown keys: ${unknown.slice(0, 5).join(', ')}`);
-  const issuer = issuerProblem(value.issuer);
+  const issuer = value.issuer === undefined && !complete ? null : issuerProblem(value.issuer);
   if (issuer) return problem(issuer);
-  if (typeof value.client_id !== 'string' || value.client_id.length < 1 || value.client_id.length > 255 || /\p{Cc}/u.test(value.client_id)) {
+  if ((value.client_id !== undefined || complete) && (typeof value.client_id !== 'string' || value.client_id.length < 1 || value.client_id.length > 255 || /\p{Cc}/u.test(value.client_id))) {
     return problem('sso.client_id must be a string of 1-255 printable characters');
   }
-  if (value.client_secret === undefined) return problem('sso.client_secret is required');
+  if (value.client_secret === undefined && complete) return problem('sso.client_secret is required');
   const domains = value.allowed_domains;
-  if (!Array.isArray(domains) || domains.length < 1 || domains.length > 100 || !domains.every((d) => typeof d === 'string' && DOMAIN.test(d))) {
+  if ((domains !== undefined || complete) && (!Array.isArray(domains) || domains.length < 1 || domains.length > 100 || !domains.every((d) => typeof d === 'string' && DOMAIN.test(d)))) {
     return problem('sso.allowed_domains must be a list of 1-100 lowercase domain names');
   }
   if (value.default_role !== undefined && !ROLES.includes(value.default_role as (typeof ROLES)[number])) {
@@ -55,7 +59,7 @@ export function ssoSettingsProblem(value: unknown): { field: string; message: st
 /** The tenant's SSO settings, or null when it has none (or they are not valid: never trusted half-way). */
 export function ssoSettingsOf(settings: Record<string, unknown>): SsoSettings | null {
   const sso = settings.sso;
-  if (!isPlainObject(sso) || ssoSettingsProblem(sso)) return null;
+  if (!isPlainObject(sso) || ssoSettingsProblem(sso, true)) return null;
   return {
     issuer: sso.issuer as string,
     client_id: sso.client_id as string,
