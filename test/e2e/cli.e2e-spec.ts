@@ -149,6 +149,51 @@ describe.concurrent('admin CLI', { timeout: 150_000 }, () => {
     expect((await documents()).status).toBe(200);
   });
 
+  it('keys create / revoke: the key works over HTTP until revoked (401 at once), audited as the CLI; bad input and unknown ids fail with their exit codes', async () => {
+    const { owner, tenant } = await activeTenant(request);
+    const created = await cli('keys', 'create', '--tenant', tenant.slug, '--name', 'ci', '--scopes', 'corpus:read, corpus:write', '--json');
+    expectOk(created);
+    const key = parseJsonOutput<{ id: string; key: string; scopes: string[]; tenant_scope: string; created_by: string }>(created);
+    expect(key).toMatchObject({ scopes: ['corpus:read', 'corpus:write'], tenant_scope: tenant.id, created_by: owner.id });
+    expect(key.key).toMatch(/^tnt_[0-9a-f]{12}_/);
+    const docs = await request('GET', '/api/v1/corpus/documents', { headers: { 'x-api-key': key.key } });
+    expect(docs.status, JSON.stringify(docs.body)).toBe(200);
+    // The scopes bound it: no members:read.
+    expect((await request('GET', `/api/tenants/${tenant.id}/members`, { headers: { 'x-api-key': key.key } })).status).toBe(403);
+    const audit = await request('GET', `/api/tenants/${tenant.id}/audit-log?action=api_key.created`, { token: owner.token });
+    expect(audit.body.entries).toEqual([expect.objectContaining({ actor: { type: 'cli', id: null }, target: { type: 'api_key', id: key.id } })]);
+
+    const plain = await cli('keys', 'create', '--tenant', tenant.slug, '--name', 'expiring', '--scopes', 'corpus:read', '--expires-at', new Date(Date.now() + 3_600_000).toISOString());
+    expectOk(plain);
+    expect(plain.stdout).toMatch(/tnt_[0-9a-f]{12}_/);
+
+    const [badScope, pastExpiry, noTenant, noScopes, badId, unknownKey, otherTenant] = await Promise.all([
+      cli('keys', 'create', '--tenant', tenant.slug, '--name', 'x', '--scopes', 'corpus:root'),
+      cli('keys', 'create', '--tenant', tenant.slug, '--name', 'x', '--scopes', 'corpus:read', '--expires-at', '2001-01-01T00:00:00Z'),
+      cli('keys', 'create', '--tenant', uniqueSlug('nope'), '--name', 'x', '--scopes', 'corpus:read'),
+      cli('keys', 'create', '--tenant', tenant.slug, '--name', 'x', '--scopes', ' , '),
+      cli('keys', 'revoke', '--tenant', tenant.slug, 'not-a-uuid'),
+      cli('keys', 'revoke', '--tenant', tenant.slug, '00000000-0000-4000-8000-000000000000'),
+      activeTenant(request).then((t) => cli('keys', 'revoke', '--tenant', t.tenant.slug, key.id)),
+    ]);
+    expectOneLineError(badScope, EXIT.badInput, /scopes/);
+    expectOneLineError(pastExpiry, EXIT.badInput, /future/);
+    expectOneLineError(noTenant, EXIT.notFound, /not found/);
+    expectOneLineError(noScopes, EXIT.badInput, /scopes/);
+    expectOneLineError(badId, EXIT.badInput, /uuid/);
+    expectOneLineError(unknownKey, EXIT.notFound, /not found/);
+    // Another tenant's key is not found through this one, and still works.
+    expectOneLineError(otherTenant, EXIT.notFound, /not found/);
+    expect((await request('GET', '/api/v1/corpus/documents', { headers: { 'x-api-key': key.key } })).status).toBe(200);
+
+    const revoked = await cli('keys', 'revoke', '--tenant', tenant.slug, key.id, '--json');
+    expectOk(revoked);
+    expect(parseJsonOutput<{ revoked_at: string | null }>(revoked).revoked_at).not.toBeNull();
+    expect((await request('GET', '/api/v1/corpus/documents', { headers: { 'x-api-key': key.key } })).status).toBe(401);
+    const revokedAudit = await request('GET', `/api/tenants/${tenant.id}/audit-log?action=api_key.revoked`, { token: owner.token });
+    expect(revokedAudit.body.entries).toEqual([expect.objectContaining({ actor: { type: 'cli', id: null } })]);
+  });
+
   it('tenants migrate with nothing behind: pending 0 and exit 0; an unknown --tenant is not found (exit 3)', async () => {
     const [migrate, unknown] = await Promise.all([
       cli('tenants', 'migrate', '--json', '--concurrency', '2'),

@@ -4,6 +4,7 @@
 // The second API process sends mail over SMTP to a loopback smtp-server and runs with
 // REGISTRATION=invite, so the invitation tests receive the mail and register through it.
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -65,6 +66,26 @@ async function mailTo(email: string): Promise<ParsedMail> {
 }
 
 const members = (tenantId: string) => `/api/tenants/${tenantId}/members`;
+
+/** The single-use token an invitation mail carries. */
+function tokenIn(text: string): string {
+  const match = /invitation_token=(inv_[A-Za-z0-9_-]{43})/.exec(text);
+  if (!match) throw new Error(`no invitation token in: ${text}`);
+  return match[1]!;
+}
+
+/** Invites a fresh email into the tenant on the shared API; answers the invitation and the token from its .eml file. */
+async function inviteByFile(owner: TestUser, tenantId: string, role = 'member'): Promise<{ email: string; id: string; token: string }> {
+  const email = `${uniqueSlug('invitee')}@example.com`;
+  const res = await first('POST', members(tenantId), { token: owner.token, body: { email, role } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  const mailDir = join(shared.env.DATA_DIR ?? shared.dataDir, 'mail');
+  for (const file of await readdir(mailDir)) {
+    const text = await readFile(join(mailDir, file), 'utf8');
+    if (text.includes(`To: ${email}`)) return { email, id: res.body.invitation.id, token: tokenIn((await simpleParser(text)).text ?? '') };
+  }
+  throw new Error(`no mail file for ${email}`);
+}
 
 async function add(owner: TestUser, tenantId: string, user: TestUser, role: string) {
   const res = await first('POST', members(tenantId), { token: owner.token, body: { email: user.email, role } });
@@ -260,7 +281,8 @@ describe('invitations', () => {
     const mail = await mailTo(email);
     expect(mail.subject).toBe("You're invited to join Acme <Rockets> & Co");
     expect(mail.from?.value).toEqual([{ name: 'Acme Team', address: 'no-reply@tenantry.local' }]);
-    const link = `https://app.example.test/app/register?invitation=${invitationId}&email=${encodeURIComponent(email)}`;
+    const invitationToken = tokenIn(mail.text ?? '');
+    const link = `https://app.example.test/app/register?invitation_token=${invitationToken}&email=${encodeURIComponent(email)}`;
     expect(mail.text).toContain(link);
     expect(mail.text).toContain(`${owner.email} has invited you to join Acme <Rockets> & Co (${tenant.slug}) as admin.`);
     const html = String(mail.html);
@@ -273,7 +295,10 @@ describe('invitations', () => {
     // REGISTRATION=invite on the second process: an email nobody invited may not register, the invited one may.
     const uninvited = await second('POST', '/api/v1/auth/register', { body: { email: inviteeEmail(), password: 'correct-horse-battery' } });
     expect(uninvited).toMatchObject({ status: 403, body: { code: 'registration_invite_only' } });
-    const registered = await second('POST', '/api/v1/auth/register', { body: { email, password: 'correct-horse-battery' } });
+    // The invited email without the mailed token may not register either (registration proves no email).
+    const withoutToken = await second('POST', '/api/v1/auth/register', { body: { email, password: 'correct-horse-battery' } });
+    expect(withoutToken).toMatchObject({ status: 403, body: { code: 'registration_invite_only' } });
+    const registered = await second('POST', '/api/v1/auth/register', { body: { email, password: 'correct-horse-battery', invitation_token: invitationToken } });
     expect(registered.status, JSON.stringify(registered.body)).toBe(201);
     const token = registered.body.access_token as string;
     expect((await first('GET', `/api/tenants/${tenant.id}`, { token })).status).toBe(200);
@@ -282,7 +307,7 @@ describe('invitations', () => {
     expect(after.body).toMatchObject({ total: 2, invitations: [] });
     expect(after.body.members[1]).toMatchObject({ user_id: registered.body.user.id, email, role: 'admin' });
     // Spent: in invite mode the email holds no invitation any more.
-    const againRegistered = await second('POST', '/api/v1/auth/register', { body: { email, password: 'correct-horse-battery' } });
+    const againRegistered = await second('POST', '/api/v1/auth/register', { body: { email, password: 'correct-horse-battery', invitation_token: invitationToken } });
     expect(againRegistered).toMatchObject({ status: 403, body: { code: 'registration_invite_only' } });
 
     const audit = await first('GET', `/api/tenants/${tenant.id}/audit-log`, { token: owner.token });
@@ -290,7 +315,7 @@ describe('invitations', () => {
     expect(actions).toEqual(expect.arrayContaining(['member.invited', 'member.added']));
   }, 60_000);
 
-  it('an invited email that logs in (an account made meanwhile, e.g. by the CLI) becomes a member; without SMTP_URL the mail is an .eml file', async () => {
+  it('an invited email that logs in with the mailed token (an account made meanwhile, e.g. by the CLI) becomes a member; without it, not; without SMTP_URL the mail is an .eml file', async () => {
     const { owner, tenant } = await activeTenant(first);
     const email = inviteeEmail();
     const invited = await first('POST', members(tenant.slug), { token: owner.token, body: { email, role: 'viewer' } });
@@ -300,13 +325,19 @@ describe('invitations', () => {
     const mailDir = join(shared.env.DATA_DIR ?? shared.dataDir, 'mail');
     const files = await readdir(mailDir);
     const texts = await Promise.all(files.map((f) => readFile(join(mailDir, f), 'utf8')));
-    expect(texts.some((t) => t.includes(`To: ${email}`) && t.includes(invited.body.invitation.id as string))).toBe(true);
+    const eml = texts.find((t) => t.includes(`To: ${email}`) && t.includes(invited.body.invitation.id as string));
+    expect(eml).toBeDefined();
+    const invitationToken = tokenIn((await simpleParser(eml!)).text ?? '');
 
     // An account made outside registration (as the CLI does), with a known password: another user's hash of it.
     const donor = await registerUser(first);
     const password = donor.password;
     await db.query('INSERT INTO public.users (email, password_hash) SELECT $1, password_hash FROM public.users WHERE id = $2', [email, donor.id]);
-    const login = await first('POST', '/api/v1/auth/login', { body: { email, password } });
+    // Logging in as the email proves nothing: no membership without the token.
+    const plainLogin = await first('POST', '/api/v1/auth/login', { body: { email, password } });
+    expect(plainLogin.status).toBe(200);
+    expect((await first('GET', '/api/v1/auth/me', { token: plainLogin.body.access_token })).body.memberships).toEqual([]);
+    const login = await first('POST', '/api/v1/auth/login', { body: { email, password, invitation_token: invitationToken } });
     expect(login.status, JSON.stringify(login.body)).toBe(200);
     const me = await first('GET', '/api/v1/auth/me', { token: login.body.access_token });
     expect(JSON.stringify(me.body.memberships)).toContain(tenant.id);
@@ -331,5 +362,67 @@ describe('invitations', () => {
     expect(again.status, JSON.stringify(again.body)).toBe(201);
     expect(again.body.invitation).toMatchObject({ id: firstInvite.body.invitation.id, role: 'viewer' });
     expect((await first('GET', members(tenant.id), { token: owner.token })).body.invitations).toHaveLength(1);
+  }, 60_000);
+
+  it('takeover: someone registering the invited email without the token gets nothing; the token accepts for the invited email only, once', async () => {
+    const { owner, tenant } = await activeTenant(first);
+    const invitation = await inviteByFile(owner, tenant.id, 'admin');
+    // The shared API has open registration: anyone may register the invited address...
+    const squatter = await first('POST', '/api/v1/auth/register', { body: { email: invitation.email, password: 'correct-horse-battery' } });
+    expect(squatter.status).toBe(201);
+    const token = squatter.body.access_token as string;
+    // ...and gets no membership, by registering, logging in, or guessing a token.
+    expect((await first('GET', '/api/v1/auth/me', { token })).body.memberships).toEqual([]);
+    expect((await first('GET', `/api/tenants/${tenant.id}`, { token })).status).toBe(403);
+    const relogin = await first('POST', '/api/v1/auth/login', { body: { email: invitation.email, password: 'correct-horse-battery' } });
+    expect((await first('GET', '/api/v1/auth/me', { token: relogin.body.access_token })).body.memberships).toEqual([]);
+    const guess = `inv_${'A'.repeat(43)}`;
+    expect(await first('POST', '/api/v1/auth/invitations/accept', { token, body: { token: guess } })).toMatchObject({ status: 404, body: { code: 'invitation_not_found' } });
+    // Another user holding the token (it was forwarded) cannot use it: it is for the invited address.
+    const other = await registerUser(first);
+    expect((await first('POST', '/api/v1/auth/invitations/accept', { token: other.token, body: { token: invitation.token } })).status).toBe(404);
+    const badLogin = await first('POST', '/api/v1/auth/login', { body: { email: other.email, password: other.password, invitation_token: invitation.token } });
+    expect(badLogin).toMatchObject({ status: 404, body: { code: 'invitation_not_found' } });
+    const list = await first('GET', members(tenant.id), { token: owner.token });
+    expect(list.body.invitations).toHaveLength(1);
+    expect(list.body.total).toBe(1);
+    // Bad input: a malformed token is a 400.
+    for (const body of [{}, { token: 'inv_short' }, { token: 42 }, { token: `inv_${'A'.repeat(42)}\u0000` }]) {
+      expect((await first('POST', '/api/v1/auth/invitations/accept', { token: other.token, body })).status).toBe(400);
+    }
+    // The account holding the address accepts with the token, once.
+    const accepted = await first('POST', '/api/v1/auth/invitations/accept', { token, body: { token: invitation.token } });
+    expect(accepted).toMatchObject({ status: 200, body: { tenant_id: tenant.id, role: 'admin' } });
+    expect((await first('GET', `/api/tenants/${tenant.id}`, { token })).status).toBe(200);
+    expect((await first('POST', '/api/v1/auth/invitations/accept', { token, body: { token: invitation.token } })).status).toBe(404);
+    // A register with a bad token creates nothing.
+    const fresh = `${uniqueSlug('nobody')}@example.com`;
+    expect((await first('POST', '/api/v1/auth/register', { body: { email: fresh, password: 'correct-horse-battery', invitation_token: invitation.token } })).status).toBe(404);
+    expect((await db.query('SELECT 1 FROM public.users WHERE email = $1', [fresh])).rows).toHaveLength(0);
+  }, 60_000);
+
+  it('revokes a pending invitation: its token stops working, its seat is freed, audited; 404 for another tenant, 403 without members:write', async () => {
+    const { owner, tenant } = await activeTenant(first);
+    const intruder = await activeTenant(first);
+    const member = await registerUser(first);
+    await add(owner, tenant.id, member, 'member');
+    const invitation = await inviteByFile(owner, tenant.id);
+    const path = `/api/tenants/${tenant.id}/invitations/${invitation.id}`;
+    // Another tenant's owner, through their own tenant or this one: 404 / 403.
+    expect((await first('DELETE', `/api/tenants/${intruder.tenant.id}/invitations/${invitation.id}`, { token: intruder.owner.token })).status).toBe(404);
+    expect((await first('DELETE', path, { token: intruder.owner.token })).status).toBe(403);
+    expect((await first('DELETE', path, { token: member.token })).status).toBe(403);
+    expect((await first('DELETE', `/api/tenants/${tenant.id}/invitations/not-a-uuid`, { token: owner.token })).status).toBe(400);
+    expect((await first('DELETE', `/api/tenants/${tenant.id}/invitations/${randomUUID()}`, { token: owner.token })).status).toBe(404);
+    expect((await first('GET', members(tenant.id), { token: owner.token })).body.invitations).toHaveLength(1);
+
+    expect((await first('DELETE', path, { token: owner.token })).status).toBe(204);
+    expect((await first('GET', members(tenant.id), { token: owner.token })).body.invitations).toEqual([]);
+    expect((await first('DELETE', path, { token: owner.token })).status).toBe(404);
+    const late = await first('POST', '/api/v1/auth/register', { body: { email: invitation.email, password: 'correct-horse-battery', invitation_token: invitation.token } });
+    expect(late).toMatchObject({ status: 404, body: { code: 'invitation_not_found' } });
+    const audit = await first('GET', `/api/tenants/${tenant.id}/audit-log?action=invitation.revoked`, { token: owner.token });
+    expect(audit.body.entries).toHaveLength(1);
+    expect(audit.body.entries[0]).toMatchObject({ actor: { type: 'user', id: owner.id }, target: { type: 'invitation', id: invitation.id } });
   }, 60_000);
 });

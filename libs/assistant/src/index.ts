@@ -3,7 +3,7 @@
 // the tenant's unit of work; no transaction is ever held while a provider answers. It must never
 // store half an exchange, nor send a provider text the tenant's guardrails refused or redacted.
 export { AssistantModule } from './assistant.module.js';
-export { ChatAdmission, OpenChatAdmission } from './chat-admission.js';
+export { ChatAdmission, QuotaChatAdmission } from './chat-admission.js';
 export type { ChatAdmissionRequest } from './chat-admission.js';
 export { AssistantProviders } from './assistant-providers.js';
 export { ChatService } from './chat.service.js';

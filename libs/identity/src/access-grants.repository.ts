@@ -45,10 +45,11 @@ export class AccessGrantsRepository {
     await this.dataSource.query(`UPDATE public.api_keys SET last_used_at = now() WHERE id = $1`, [id]);
   }
 
-  async hasPendingInvitation(email: string): Promise<boolean> {
+  /** Whether the token is a pending invitation of the email. */
+  async hasPendingInvitation(email: string, tokenHash: Buffer): Promise<boolean> {
     const rows = (await this.dataSource.query(
-      `SELECT 1 FROM public.invitations WHERE lower(email) = lower($1) AND accepted_at IS NULL AND expires_at > now() LIMIT 1`,
-      [email],
+      `SELECT 1 FROM public.invitations WHERE token_hash = $2 AND lower(email) = lower($1) AND accepted_at IS NULL AND expires_at > now()`,
+      [email, tokenHash],
     )) as unknown[];
     return rows.length > 0;
   }
@@ -57,15 +58,15 @@ export class AccessGrantsRepository {
     return this.dataSource.transaction(work);
   }
 
-  /** Marks every pending invitation of the email accepted by the user; answers them. */
-  async acceptInvitations(m: EntityManager, user: { id: string; email: string }): Promise<AcceptedInvitation[]> {
+  /** Marks the token's pending invitation accepted by the user, when it invited the user's email; answers it. */
+  async acceptInvitation(m: EntityManager, user: { id: string; email: string }, tokenHash: Buffer): Promise<AcceptedInvitation | null> {
     const [accepted] = (await m.query(
       `UPDATE public.invitations SET accepted_at = now(), accepted_by = $2
-        WHERE lower(email) = lower($1) AND accepted_at IS NULL AND expires_at > now()
+        WHERE token_hash = $3 AND lower(email) = lower($1) AND accepted_at IS NULL AND expires_at > now()
         RETURNING id, tenant_id, role`,
-      [user.email, user.id],
+      [user.email, user.id, tokenHash],
     )) as [AcceptedInvitation[], number];
-    return accepted;
+    return accepted[0] ?? null;
   }
 
   /** False when the user was a member already. */

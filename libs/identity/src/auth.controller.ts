@@ -3,6 +3,7 @@ import {
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
@@ -10,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { Authenticated, Public } from '../../rbac/src/index.js';
 import type { AuthUser } from './auth-user.js';
-import { ChangePasswordDto, LoginDto, MeDto, RegisterDto, RegisterResponseDto, TokenDto } from './auth.dto.js';
+import { AcceptedInvitationDto, AcceptInvitationDto, ChangePasswordDto, LoginDto, MeDto, RegisterDto, RegisterResponseDto, TokenDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
 
 @ApiTags('auth')
@@ -35,7 +36,7 @@ export class AuthController {
   @ApiUnauthorizedResponse({ description: 'wrong email or password' })
   @ApiTooManyRequestsResponse({ description: 'too many failed logins for this account or address (Retry-After)' })
   login(@Body() dto: LoginDto, @Ip() ip: string): Promise<TokenDto> {
-    return this.auth.login(dto.email, dto.password, ip);
+    return this.auth.login(dto.email, dto.password, ip, dto.invitation_token);
   }
 
   @Post('password')
@@ -46,6 +47,15 @@ export class AuthController {
   @ApiTooManyRequestsResponse({ description: 'too many failed attempts (Retry-After)' })
   changePassword(@Req() req: { user: AuthUser }, @Body() dto: ChangePasswordDto, @Ip() ip: string): Promise<TokenDto> {
     return this.auth.changePassword(req.user.id, dto.current_password, dto.new_password, ip);
+  }
+
+  @Post('invitations/accept')
+  @Authenticated()
+  @HttpCode(200)
+  @ApiOkResponse({ type: AcceptedInvitationDto, description: 'the membership the invitation made' })
+  @ApiNotFoundResponse({ description: 'invitation_not_found: no pending invitation of your email has this token' })
+  acceptInvitation(@Req() req: { user: AuthUser }, @Body() dto: AcceptInvitationDto): Promise<AcceptedInvitationDto> {
+    return this.auth.acceptInvitation(req.user, dto.token);
   }
 
   @Get('me')

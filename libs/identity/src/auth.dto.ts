@@ -1,6 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { INVITATION_TOKEN } from './invitation-token.util.js';
+
+const InvitationToken = (): PropertyDecorator => (target, key) => {
+  IsString()(target, key);
+  Matches(INVITATION_TOKEN, { message: 'invitation_token must be the token of an invitation mail (inv_...)' })(target, key);
+};
 
 const trimLower = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 
@@ -16,6 +22,10 @@ export class RegisterDto {
   @ApiPropertyOptional({ maxLength: 200 })
   @IsOptional() @IsString() @MaxLength(200)
   name?: string;
+
+  @ApiPropertyOptional({ description: 'the token of an invitation mail to this email: accepted with the registration' })
+  @IsOptional() @InvitationToken()
+  invitation_token?: string;
 }
 
 export class LoginDto {
@@ -26,6 +36,21 @@ export class LoginDto {
   @ApiProperty()
   @IsString() @MinLength(1) @MaxLength(128)
   password: string;
+
+  @ApiPropertyOptional({ description: 'the token of an invitation mail to this email: accepted with the login' })
+  @IsOptional() @InvitationToken()
+  invitation_token?: string;
+}
+
+export class AcceptInvitationDto {
+  @ApiProperty({ description: 'the token of the invitation mail (inv_...)' })
+  @InvitationToken()
+  token: string;
+}
+
+export class AcceptedInvitationDto {
+  @ApiProperty({ format: 'uuid' }) tenant_id: string;
+  @ApiProperty() role: string;
 }
 
 export class ChangePasswordDto {

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../../config/src/index.js';
-import { Unauthorized } from '../../common/src/index.js';
-import { EmailTaken } from './identity.errors.js';
+import { Forbidden, Unauthorized } from '../../common/src/index.js';
+import { EmailTaken, InvitationNotFound } from './identity.errors.js';
 import type { UserEntity } from '../../database/src/index.js';
-import type { JwtClaims } from './auth-user.js';
+import type { AuthUser, JwtClaims } from './auth-user.js';
 import type { MeDto, RegisterDto, RegisterResponseDto, TokenDto, UserDto } from './auth.dto.js';
 import { LoginThrottle } from './login-throttle.js';
 import { hashPassword, passwordMatches } from './password.util.js';
@@ -35,10 +35,12 @@ export class AuthService {
     private readonly invitations: PendingInvitations,
   ) {}
 
+  /** With `invitation_token`, the invitation is checked first (nothing is created for a bad one) and accepted. */
   async register(dto: RegisterDto, ip: string): Promise<RegisterResponseDto> {
-    await this.registration.assertMayRegister(dto.email);
+    await this.registration.assertMayRegister(dto.email, dto.invitation_token);
+    if (dto.invitation_token !== undefined && !(await this.invitations.hasPendingInvitation(dto.email, dto.invitation_token))) throw new InvitationNotFound();
     const user = await this.throttle.registration(ip, () => this.createUser(dto.email, dto.password, dto.name ?? null));
-    await this.invitations.acceptFor(user);
+    if (dto.invitation_token !== undefined) await this.invitations.accept(user, dto.invitation_token);
     return { user: toUserDto(user), ...(await this.issueToken(user)) };
   }
 
@@ -48,7 +50,7 @@ export class AuthService {
     return user;
   }
 
-  async login(email: string, password: string, ip: string): Promise<TokenDto> {
+  async login(email: string, password: string, ip: string, invitationToken?: string): Promise<TokenDto> {
     await this.throttle.assertMayLogin(email, ip);
     const user = await this.users.findWithPasswordByEmail(email);
     const ok = await passwordMatches(user?.passwordHash, password); // also for no such user: same time
@@ -57,7 +59,7 @@ export class AuthService {
       throw new Unauthorized('Invalid email or password');
     }
     await this.throttle.loginSucceeded(email);
-    await this.invitations.acceptFor(user);
+    if (invitationToken !== undefined) await this.invitations.accept(user, invitationToken);
     return this.issueToken(user);
   }
 
@@ -73,6 +75,14 @@ export class AuthService {
     }
     await this.throttle.loginSucceeded(account);
     return this.issueToken(await this.usersService.setPassword(userId, newPassword));
+  }
+
+  /** POST /api/v1/auth/invitations/accept: the caller's email must be the invited one. */
+  async acceptInvitation(caller: AuthUser, token: string): Promise<{ tenant_id: string; role: string }> {
+    if (caller.apiKey) throw new Forbidden('An API key cannot accept an invitation: sign in as the invited user', 'api_key_not_allowed');
+    const user = await this.users.findById(caller.id);
+    if (!user) throw new Unauthorized('The user of this token no longer exists');
+    return this.invitations.accept(user, token);
   }
 
   async me(userId: string): Promise<MeDto> {

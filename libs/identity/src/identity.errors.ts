@@ -21,6 +21,12 @@ export class RegistrationInviteOnly extends DomainError {
   }
 }
 
+export class InvitationNotFound extends DomainError {
+  constructor() {
+    super('not_found', 'invitation_not_found', 'No pending invitation of your email address has this token (unknown, expired, revoked or already used)');
+  }
+}
+
 export class UserOwnsTenants extends DomainError {
   constructor(email: string, slugs: readonly string[]) {
     super('conflict', 'user_owns_tenants', `${email} owns tenant(s) ${slugs.join(', ')}: delete them or give them another owner first`);

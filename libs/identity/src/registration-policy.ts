@@ -2,15 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { RegistrationClosed, RegistrationInviteOnly } from './identity.errors.js';
 import { AppConfig } from '../../config/src/index.js';
 
-/** Port: whether an email holds a pending invitation (REGISTRATION=invite lets only those register). */
+/** Port: whether a token is a pending invitation of an email (REGISTRATION=invite lets only those register). */
 export interface InvitationLookup {
-  hasPendingInvitation(email: string): Promise<boolean>;
-}
-
-/** The invitations of an email turn into memberships when it registers or logs in (libs/identity invitations.ts). */
-export interface InvitationAcceptance {
-  /** Accepts every pending invitation of the user's email; answers the tenants joined. */
-  acceptFor(user: { id: string; email: string }): Promise<string[]>;
+  hasPendingInvitation(email: string, token: string | undefined): Promise<boolean>;
 }
 
 export const INVITATION_LOOKUP = Symbol('INVITATION_LOOKUP');
@@ -23,11 +17,11 @@ export class RegistrationPolicy {
     @Inject(INVITATION_LOOKUP) private readonly invitations: InvitationLookup,
   ) {}
 
-  async assertMayRegister(email: string): Promise<void> {
+  async assertMayRegister(email: string, invitationToken?: string): Promise<void> {
     const mode = this.config.registrationMode;
     if (mode === 'open') return;
     if (mode === 'invite') {
-      if (await this.invitations.hasPendingInvitation(email)) return;
+      if (await this.invitations.hasPendingInvitation(email, invitationToken)) return;
       throw new RegistrationInviteOnly();
     }
     throw new RegistrationClosed();

@@ -75,11 +75,16 @@ describe('abilityFor', () => {
     }
   });
 
-  it('platform admins and ancestor admins hold every permission', () => {
-    for (const via of ['platform', 'ancestor'] as const) {
-      const ability = abilityFor({ tenantId, role: null, elevated: true, via });
-      expect(ability && grantsAll(ability, ALL_PERMISSIONS), via).toBe(true);
-    }
+  it('platform admins hold every permission', () => {
+    const ability = abilityFor({ tenantId, role: null, elevated: true, via: 'platform' });
+    expect(ability && grantsAll(ability, ALL_PERMISSIONS)).toBe(true);
+  });
+
+  it("ancestor admins act as admins plus suspending (tenants:delete) and creating children, never transfer (seed 000)", () => {
+    const ability = abilityFor({ tenantId, role: null, elevated: true, via: 'ancestor' })!;
+    const granted = ALL_PERMISSIONS.filter((p) => grantsAll(ability, [p]));
+    expect(new Set(granted)).toEqual(new Set([...TABLE.admin, P.TenantsDelete, P.TenantsCreateChild]));
+    expect(grantsAll(ability, [P.TenantsTransfer])).toBe(false);
   });
 
   it('no role and not elevated: no ability at all', () => {

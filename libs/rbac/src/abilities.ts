@@ -33,11 +33,18 @@ export const ROLE_ABILITIES: Readonly<Record<MemberRole, TenantAbility>> = {
   }),
 };
 
+/** Platform admins operate any tenant with every permission. */
+const PLATFORM_ABILITY = ROLE_ABILITIES.owner;
+
 /**
- * Platform admins operate any tenant, and owners/admins of an ancestor act on its descendants,
- * both with every permission (an ancestor's suspension of a child is built on it).
+ * Owners and admins of an ancestor act as admins on its descendants (seed 000), plus
+ * tenants:delete (suspending and reactivating a child) and tenants:create-child; never
+ * tenants:transfer: a child's ownership is its owners' to give.
  */
-const ELEVATED_ABILITY = ROLE_ABILITIES.owner;
+export const ANCESTOR_ABILITY: TenantAbility = define((can, cannot) => {
+  can('manage', 'all');
+  cannot('transfer', 'tenants');
+});
 
 const scopeAbilities = new Map<string, TenantAbility>();
 
@@ -60,7 +67,7 @@ function scopeAbility(scopes: readonly Permission[]): TenantAbility {
 
 /** The caller's ability in the tenant of the request: a role's or an API key's, each immutable and built once. */
 export function abilityFor(access: AccessContext): TenantAbility | null {
-  if (access.elevated) return ELEVATED_ABILITY;
+  if (access.elevated) return access.via === 'ancestor' ? ANCESTOR_ABILITY : PLATFORM_ABILITY;
   if (access.scopes) return scopeAbility(access.scopes);
   return access.role ? ROLE_ABILITIES[access.role] : null;
 }

@@ -18,6 +18,8 @@ export { TenantScoped } from './context/tenant-scoped.decorator.js';
 export { TenantTransactionInterceptor } from './context/tenant-transaction.interceptor.js';
 export { TenancyCoreModule, TenancyModule, TenancyWorkerModule } from './tenancy.module.js';
 export { CreateTenantDto, TenantDto } from './tenants/tenant.dto.js';
+export { CreateApiKeyDto } from './api-keys/api-key.dto.js';
+export { ApiKeysService } from './api-keys/api-keys.service.js';
 export { TenantsRepository } from './tenants/tenants.repository.js';
 export type { TenantRow } from './tenants/tenants.repository.js';
 export { OPERATOR, TenantsService, toTenantDto } from './tenants/tenants.service.js';

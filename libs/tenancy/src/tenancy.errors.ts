@@ -164,3 +164,39 @@ export class DomainTaken extends DomainError {
     super('conflict', 'domain_taken', `The custom domain '${domain}' belongs to another tenant`, [{ field: 'settings.custom_domains', message: `'${domain}' is taken` }]);
   }
 }
+
+/** The tenant has no (valid) settings.sso. */
+export class SsoNotConfigured extends DomainError {
+  constructor(slug: string) {
+    super('not_found', 'sso_not_configured', `Tenant '${slug.slice(0, 64)}' has no single sign-on`);
+  }
+}
+
+/** The sign-in could not be proven: unknown or spent state, a refused code, an ID token that fails a check. */
+export class SsoFailed extends DomainError {
+  constructor(reason: string) {
+    super('unauthorized', 'sso_failed', `Single sign-on failed: ${reason}`);
+  }
+}
+
+export class SsoEmailRefused extends DomainError {
+  constructor(code: 'sso_email_unverified' | 'sso_domain_not_allowed', message: string) {
+    super('forbidden', code, message);
+  }
+}
+
+/**
+ * The email belongs to an account this identity is not linked to. Linking it would let the
+ * tenant's provider (which the tenant's admins choose) sign in as anyone's account.
+ */
+export class SsoAccountExists extends DomainError {
+  constructor(email: string) {
+    super('conflict', 'sso_account_exists', `An account with email ${email} exists and is not linked to this provider: sign in with its password`);
+  }
+}
+
+export class SsoProviderUnavailable extends DomainError {
+  constructor(issuer: string) {
+    super('unavailable', 'sso_provider_unavailable', `The identity provider ${issuer.slice(0, 200)} could not be reached`);
+  }
+}

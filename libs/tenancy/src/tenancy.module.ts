@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { IdentityModule } from '../../identity/src/index.js';
 import { JobsModule } from '../../jobs/src/index.js';
 import { SecretsModule } from '../../secrets/src/index.js';
 import { ProvisioningService } from './provisioning/provisioning.service.js';
@@ -17,15 +18,19 @@ import { Mailer } from './members/mailer.js';
 import { MembersController } from './members/members.controller.js';
 import { MembersRepository } from './members/members.repository.js';
 import { MembersService } from './members/members.service.js';
+import { SsoStateStore } from './sso/sso-state.store.js';
+import { SsoController } from './sso/sso.controller.js';
+import { SsoRepository } from './sso/sso.repository.js';
+import { SsoService } from './sso/sso.service.js';
 import { AuditLogController } from './tenants/audit-log.controller.js';
 import { TenantsController } from './tenants/tenants.controller.js';
 import { TenantsRepository } from './tenants/tenants.repository.js';
 import { TenantsService } from './tenants/tenants.service.js';
 
-/** Tenants over HTTP: CRUD and lifecycle, API keys, resolution, access, the request unit of work. */
+/** Tenants over HTTP: CRUD and lifecycle, members, API keys, single sign-on, resolution, access, the request unit of work. */
 @Module({
-  imports: [JobsModule, SecretsModule],
-  controllers: [TenantsController, MembersController, AuditLogController, ApiKeysController],
+  imports: [JobsModule, SecretsModule, IdentityModule],
+  controllers: [TenantsController, MembersController, AuditLogController, ApiKeysController, SsoController],
   providers: [
     TenantsService,
     MembersService,
@@ -39,6 +44,9 @@ import { TenantsService } from './tenants/tenants.service.js';
     TenantAccessGuard,
     TenantContext,
     TenantTransactionInterceptor,
+    SsoService,
+    SsoStateStore,
+    SsoRepository,
   ],
   exports: [TenantAccessGuard, TenantContext, TenantDirectory, TenantTransactionInterceptor, TenantsService, TenantsRepository, JobsModule],
 })
@@ -59,7 +67,7 @@ export class TenancyWorkerModule {}
  */
 @Module({
   imports: [JobsModule, SecretsModule],
-  providers: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, TenantSchemasRepository],
-  exports: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader],
+  providers: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, TenantSchemasRepository, ApiKeysService, ApiKeysRepository],
+  exports: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, ApiKeysService],
 })
 export class TenancyCoreModule {}

@@ -8,6 +8,7 @@ import { TenantKeys1700000000600 } from './1700000000600-tenant-keys.js';
 import { ApiKeys1700000000700 } from './1700000000700-api-keys.js';
 import { Invitations1700000000800 } from './1700000000800-invitations.js';
 import { UsageRecords1700000000900 } from './1700000000900-usage-records.js';
+import { SsoIdentitiesInvitationTokens1700000001000 } from './1700000001000-sso-identities-invitation-tokens.js';
 import { CorpusTemplates1700000001200 } from './1700000001200-corpus-templates.js';
 import { UsageMetering1700000001300 } from './1700000001300-usage-metering.js';
 import { Billing1700000001400 } from './1700000001400-billing.js';
@@ -24,6 +25,7 @@ export const PUBLIC_MIGRATIONS = [
   ApiKeys1700000000700,
   Invitations1700000000800,
   UsageRecords1700000000900,
+  SsoIdentitiesInvitationTokens1700000001000,
   CorpusTemplates1700000001200,
   UsageMetering1700000001300,
   Billing1700000001400,

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../../../config/src/index.js';
 import type { MemberRole } from '../../../database/src/index.js';
+import { type UserChanged, userEventsChannel } from '../../../identity/src/index.js';
 import { type ChangeSubscription, REDIS, subscribeToChanges } from '../../../redis/src/index.js';
 import { tenantEventsChannel, type TenantChanged } from './tenant-events.js';
 import { isUuid, TenantsRepository, type TenantRow } from '../tenants/tenants.repository.js';
@@ -40,6 +41,7 @@ export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
   private readonly roles = new Map<string, Map<string, Entry<MemberRole | null>>>();
   private roleCount = 0;
   private subscription?: ChangeSubscription;
+  private userSubscription?: ChangeSubscription;
   /**
    * Bumped by every invalidation. A lookup that was in flight when an invalidation arrived
    * may hold the row from before the change, so it is returned but not cached (else the
@@ -60,10 +62,23 @@ export class TenantDirectory implements OnModuleInit, OnApplicationShutdown {
       { changed: (event) => this.forget(event), reset: () => this.clear() },
       this.logger,
     );
+    // A user's memberships changed outside a tenant's routes (an invitation accepted): drop their roles.
+    this.userSubscription = await subscribeToChanges<UserChanged>(
+      this.redis,
+      userEventsChannel(this.config),
+      { changed: (event) => this.forgetUser(event.id), reset: () => this.clear() },
+      this.logger,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.subscription?.close();
+    await Promise.all([this.subscription?.close(), this.userSubscription?.close()]);
+  }
+
+  /** Drops the user's cached role in every tenant. */
+  forgetUser(userId: string): void {
+    this.generation++;
+    for (const byUser of this.roles.values()) if (byUser.delete(userId)) this.roleCount--;
   }
 
   /** A tenant by uuid or slug (null: no such tenant). */

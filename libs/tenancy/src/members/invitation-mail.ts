@@ -6,6 +6,8 @@ export interface InvitationMailInput {
   to: string;
   role: string;
   invitationId: string;
+  /** The single-use token that accepts it (never stored: only its hash is). */
+  token: string;
   expiresAt: Date;
   tenant: { name: string; slug: string; settings: Record<string, unknown> };
   /** MAIL_FROM: `Name <address>` or an address. */
@@ -33,7 +35,7 @@ export function invitationMail(input: InvitationMailInput): SendMailOptions {
   const color = brand(settings, 'primary_color');
   const logo = brand(settings, 'logo_url');
   const address = /<([^>]+)>/.exec(input.from)?.[1] ?? input.from.trim();
-  const link = `${input.publicUrl.replace(/\/+$/, '')}/app/register?invitation=${input.invitationId}&email=${encodeURIComponent(input.to)}`;
+  const link = `${input.publicUrl.replace(/\/+$/, '')}/app/register?invitation_token=${input.token}&email=${encodeURIComponent(input.to)}`;
   const who = input.invitedBy ? `${input.invitedBy} has invited you` : 'You have been invited';
   const subject = `You're invited to join ${displayName}`;
   const text = [
@@ -41,6 +43,8 @@ export function invitationMail(input: InvitationMailInput): SendMailOptions {
     '',
     `Create your account with this email address, or sign in if you already have one, to accept:`,
     link,
+    '',
+    `(Through the API: send "invitation_token": "${input.token}" with POST /api/v1/auth/register or /api/v1/auth/login, or POST it as "token" to /api/v1/auth/invitations/accept once signed in.)`,
     '',
     `Invitation ${input.invitationId}, valid until ${input.expiresAt.toISOString()}.`,
   ].join('\n');

@@ -46,6 +46,17 @@ export class MembersController {
     return this.add(tenant, dto, req);
   }
 
+  @Delete(':tenant/invitations/:invitation_id')
+  @HttpCode(204)
+  @RequirePermissions(P.MembersWrite)
+  @TenantParam()
+  @ApiParam({ name: 'invitation_id', format: 'uuid' })
+  @ApiOperation({ summary: 'Revoke a pending invitation (its token stops working; its seat is freed); audited' })
+  @ApiNoContentResponse()
+  revokeInvitation(@Param('tenant') tenant: string, @Param('invitation_id', uuid) invitationId: string): Promise<void> {
+    return this.members.revokeInvitation(tenant, invitationId);
+  }
+
   @Patch(':tenant/members/:user_id')
   @RequirePermissions(P.MembersWrite)
   @TenantParam()

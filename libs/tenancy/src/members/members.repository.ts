@@ -109,20 +109,29 @@ export class MembersRepository {
   }
 
   /** Invites the email (again: a pending invitation gets the new role and a fresh expiry; an expired one is replaced). */
-  async invite(m: EntityManager, tenantId: string, email: string, role: MemberRole, invitedBy: string | null, ttlHours: number): Promise<InvitationRow> {
+  async invite(m: EntityManager, tenantId: string, email: string, role: MemberRole, invitedBy: string | null, ttlHours: number, tokenHash: Buffer): Promise<InvitationRow> {
     await m.query(`DELETE FROM public.invitations WHERE tenant_id = $1 AND lower(email) = lower($2) AND accepted_at IS NULL AND expires_at <= now()`, [
       tenantId,
       email,
     ]);
     const rows = (await m.query(
-      `INSERT INTO public.invitations (tenant_id, email, role, invited_by, expires_at)
-       VALUES ($1, $2, $3, $4, now() + make_interval(hours => $5))
+      `INSERT INTO public.invitations (tenant_id, email, role, invited_by, expires_at, token_hash)
+       VALUES ($1, $2, $3, $4, now() + make_interval(hours => $5), $6)
        ON CONFLICT (tenant_id, lower(email)) WHERE accepted_at IS NULL
-       DO UPDATE SET role = EXCLUDED.role, invited_by = EXCLUDED.invited_by, expires_at = EXCLUDED.expires_at
+       DO UPDATE SET role = EXCLUDED.role, invited_by = EXCLUDED.invited_by, expires_at = EXCLUDED.expires_at, token_hash = EXCLUDED.token_hash
        RETURNING ${INVITATION_COLUMNS}`,
-      [tenantId, email, role, invitedBy, ttlHours],
+      [tenantId, email, role, invitedBy, ttlHours, tokenHash],
     )) as InvitationRow[];
     return rows[0]!;
+  }
+
+  /** Deletes the tenant's pending invitation; answers it (null: none such in this tenant). */
+  async revokeInvitation(m: EntityManager, tenantId: string, id: string): Promise<InvitationRow | null> {
+    const [rows] = (await m.query(
+      `DELETE FROM public.invitations WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL RETURNING ${INVITATION_COLUMNS}`,
+      [tenantId, id],
+    )) as [InvitationRow[], number];
+    return rows[0] ?? null;
   }
 
   /** null: already a member. */

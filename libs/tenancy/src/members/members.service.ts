@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { AuditLog } from '../../../audit/src/index.js';
 import { NotFound } from '../../../common/src/index.js';
 import type { MemberRole } from '../../../database/src/index.js';
+import { generateInvitationToken } from '../../../identity/src/index.js';
 import type { AccessContext } from '../../../rbac/src/index.js';
 import { TenantDirectory } from '../context/tenant-directory.js';
 import { TenantEvents } from '../context/tenant-events.js';
@@ -73,18 +74,20 @@ export class MembersService {
     const tenant = await this.load(key);
     const role = dto.role ?? 'member';
     if (role === 'owner' && !actsAsOwner(access)) throw new OwnersOnly();
-    const result = await this.repo.transaction(async (m): Promise<{ member: MemberRow } | { invitation: InvitationRow }> => {
+    const result = await this.repo.transaction(async (m): Promise<{ member: MemberRow } | { invitation: InvitationRow; token: string }> => {
       const locked = await this.lockTenant(m, tenant);
       const seatTaken = locked.members + locked.invited >= locked.maxMembers;
       const userId = await this.repo.userIdByEmail(m, dto.email);
       if (!userId) {
         if (seatTaken && !(await this.repo.pendingInvitation(m, tenant.id, dto.email))) throw new MemberLimitReached(locked.maxMembers);
-        const invitation = await this.repo.invite(m, tenant.id, dto.email, role, caller.id, this.config.INVITATION_TTL_HOURS);
+        // A fresh single-use token each time (inviting again re-sends: the older mail's token stops working).
+        const { token, hash } = generateInvitationToken();
+        const invitation = await this.repo.invite(m, tenant.id, dto.email, role, caller.id, this.config.INVITATION_TTL_HOURS, hash);
         await this.audit.record(
           { tenantId: tenant.id, action: 'member.invited', target: { type: 'invitation', id: invitation.id }, before: null, after: { email: dto.email, role } },
           m,
         );
-        return { invitation };
+        return { invitation, token };
       }
       if (await this.repo.find(m, tenant.id, userId)) throw new AlreadyMember(dto.email);
       if (seatTaken) throw new MemberLimitReached(locked.maxMembers);
@@ -93,7 +96,7 @@ export class MembersService {
       return { member };
     });
     if ('invitation' in result) {
-      await this.sendInvitation(tenant, result.invitation, caller.email);
+      await this.sendInvitation(tenant, result.invitation, result.token, caller.email);
       await this.announce(tenant); // drops a cached 'no role' of the invitee, should they accept by logging in
       return { status: 'pending', invitation: toInvitationDto(result.invitation) };
     }
@@ -102,8 +105,9 @@ export class MembersService {
   }
 
   /** After the commit: a mail that cannot be sent leaves the invitation pending (inviting again resends it). */
-  private async sendInvitation(tenant: TenantRow, invitation: InvitationRow, invitedBy: string): Promise<void> {
+  private async sendInvitation(tenant: TenantRow, invitation: InvitationRow, token: string, invitedBy: string): Promise<void> {
     const mail = invitationMail({
+      token,
       to: invitation.email,
       role: invitation.role,
       invitationId: invitation.id,
@@ -118,6 +122,20 @@ export class MembersService {
     } catch (error) {
       this.logger.warn(`tenant ${tenant.slug}: the invitation ${invitation.id} could not be mailed (${String(error)}); it stays pending`);
     }
+  }
+
+  /** Revokes a pending invitation of this tenant (its token stops working, its seat is freed); audited. */
+  async revokeInvitation(key: string, invitationId: string): Promise<void> {
+    const tenant = await this.load(key);
+    await this.repo.transaction(async (m) => {
+      await this.lockTenant(m, tenant);
+      const revoked = await this.repo.revokeInvitation(m, tenant.id, invitationId);
+      if (!revoked) throw new NotFound('Invitation', invitationId);
+      await this.audit.record(
+        { tenantId: tenant.id, action: 'invitation.revoked', target: { type: 'invitation', id: revoked.id }, before: { email: revoked.email, role: revoked.role }, after: null },
+        m,
+      );
+    });
   }
 
   async setRole(key: string, userId: string, role: MemberRole, access: AccessContext): Promise<MemberDto> {

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { isPlainObject, outboundUrlProblem } from '../../../common/src/index.js';
 import { TENANT_EVENT_TYPES } from '../../../jobs/src/index.js';
 import { allowedProvidersProblems, parseGuardrails, providerSettingsProblems } from './assistant-settings.util.js';
+import { ssoSettingsProblem } from '../sso/sso-settings.js';
 
 export const MAX_SETTINGS_BYTES = 64 * 1024;
 
@@ -37,7 +38,6 @@ const KNOWN: Record<string, [(v: unknown) => boolean, string]> = {
   custom_domains: [(v) => stringList(v) && (v as string[]).every((h) => HOSTNAME.test(h)) && new Set(v as string[]).size === (v as string[]).length, 'a list of distinct hostnames'],
   // Secrets inside these (sso.client_secret, providers.<name>.api_key, stripe.account_token,
   // embeddings.api_key) are checked and sealed by libs/secrets before this runs.
-  sso: [isPlainObject, 'an object'],
   providers: [(v) => isPlainObject(v) && Object.values(v).every(isPlainObject), 'an object of provider objects ({"openai": {"api_key": ...}})'],
   stripe: [isPlainObject, 'an object'],
   // A secret setting: checked as given (a string), then stored sealed ({"$enc": ...}).
@@ -145,6 +145,8 @@ export function settingsProblems(settings: unknown, context: SettingsContext = {
   // The assistant's keys, deeper than their shape (assistant-settings.util.ts).
   if (isPlainObject(settings.guardrails)) problems.push(...parseGuardrails(settings.guardrails).problems);
   problems.push(...providerSettingsProblems(settings.providers), ...allowedProvidersProblems(settings.allowed_providers));
+  const sso = 'sso' in settings ? ssoSettingsProblem(settings.sso) : null;
+  if (sso) problems.push(sso);
   return problems;
 }
 
