@@ -188,6 +188,19 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(1) @Max(8760)
   INVITATION_TTL_HOURS = 168;
 
+  // Operations (README "Operations").
+  /** Bearer token that /metrics requires; unset: /metrics answers only on a loopback connection. */
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string = undefined;
+
+  /** Shared token (bearer or `?token=`) for GET /api/internal/domain-allowed; unset: loopback connections only. */
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16, { message: 'DOMAIN_CHECK_TOKEN must be at least 16 characters' })
+  DOMAIN_CHECK_TOKEN?: string = undefined;
+
+  /** Tenant exports kept (in the tenant's storage prefix) this many hours. */
+  @Type(() => Number) @IsInt() @Min(1)
+  EXPORT_TTL_HOURS = 24;
+
   /** Upper bound on how long a user's admin flag or token version may be stale should an invalidation be lost. */
   @Type(() => Number) @IsInt() @Min(0)
   USER_CACHE_TTL_MS = 60_000;

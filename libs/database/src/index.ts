@@ -21,3 +21,4 @@ export { LATEST_TENANT_VERSION, TENANT_MIGRATIONS } from './tenant-migrations/in
 export type { TenantMigration } from './tenant-migrations/tenant-migration.js';
 export { createTenantSchemaSql, migrateTenantSchema } from './tenant-migrator.js';
 export type { SchemaMigrationResult } from './tenant-migrator.js';
+export { withSessionLock } from './session-lock.js';

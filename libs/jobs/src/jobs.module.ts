@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../../config/src/index.js';
 import { QUEUE } from './queues.js';
+import { OperationsJobsProducer } from './operations-jobs.producer.js';
 import { TenantJobsProducer } from './tenant-jobs.producer.js';
 
 /** BullMQ connection, the queues and their producers (shared by api, worker and cli). */
@@ -14,9 +15,9 @@ import { TenantJobsProducer } from './tenant-jobs.producer.js';
         prefix: `${config.REDIS_PREFIX}:bull`,
       }),
     }),
-    BullModule.registerQueue({ name: QUEUE.tenantProvisioning }),
+    BullModule.registerQueue(...Object.values(QUEUE).map((name) => ({ name }))),
   ],
-  providers: [TenantJobsProducer],
-  exports: [BullModule, TenantJobsProducer],
+  providers: [TenantJobsProducer, OperationsJobsProducer],
+  exports: [BullModule, TenantJobsProducer, OperationsJobsProducer],
 })
 export class JobsModule {}

@@ -3,7 +3,9 @@
 // A tenant-scoped handler never runs without a resolved, active tenant it may access.
 export { ProvisioningService } from './provisioning/provisioning.service.js';
 export type { ProvisionOutcome } from './provisioning/provisioning.service.js';
-export { DEFAULT_UPGRADE_CONCURRENCY, TenantSchemaUpgrader } from './provisioning/tenant-schema-upgrader.js';
+export { DEFAULT_UPGRADE_CONCURRENCY, FAN_OUT_LOCK, TenantSchemaUpgrader } from './provisioning/tenant-schema-upgrader.js';
+export { MigrationRunsRepository } from './provisioning/migration-runs.repository.js';
+export type { RunSummary } from './provisioning/migration-runs.repository.js';
 export type { UpgradeOptions, UpgradeReport, UpgradeResult, UpgradeStatus } from './provisioning/tenant-schema-upgrader.js';
 export { TenantSchemasRepository } from './provisioning/tenant-schemas.repository.js';
 export { slugProblem, SLUG_PATTERN } from './tenants/slug.util.js';

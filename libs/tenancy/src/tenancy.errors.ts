@@ -157,3 +157,10 @@ export class TransferTargetNotMember extends DomainError {
     super('conflict', 'transfer_target_not_member', `User '${userId}' is not a member of this tenant; ownership goes to an active member`);
   }
 }
+
+/** `tenants migrate` while another fan-out (CLI or worker job) holds the lock. */
+export class MigrationRunInProgress extends DomainError {
+  constructor() {
+    super('conflict', 'migration_run_in_progress', 'Another tenant migration run is in progress; wait for it (tenants migrate --status) and run again');
+  }
+}

@@ -5,6 +5,8 @@ import { ProvisioningService } from './provisioning/provisioning.service.js';
 import { TenantProvisioningProcessor } from './provisioning/tenant-provisioning.processor.js';
 import { TenantSchemaUpgrader } from './provisioning/tenant-schema-upgrader.js';
 import { TenantSchemasRepository } from './provisioning/tenant-schemas.repository.js';
+import { MigrationRunsRepository } from './provisioning/migration-runs.repository.js';
+import { TenantMigrationsProcessor } from './provisioning/tenant-migrations.processor.js';
 import { ApiKeysController } from './api-keys/api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys/api-keys.repository.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
@@ -47,7 +49,7 @@ export class TenancyModule {}
 /** Tenants in the worker: provisioning, the warm schema pool, schema upgrades at start. */
 @Module({
   imports: [JobsModule],
-  providers: [ProvisioningService, TenantSchemaUpgrader, TenantSchemasRepository, TenantProvisioningProcessor, TenantEvents],
+  providers: [ProvisioningService, TenantSchemaUpgrader, TenantSchemasRepository, MigrationRunsRepository, TenantProvisioningProcessor, TenantMigrationsProcessor, TenantEvents],
   exports: [ProvisioningService, TenantSchemaUpgrader],
 })
 export class TenancyWorkerModule {}
@@ -59,7 +61,7 @@ export class TenancyWorkerModule {}
  */
 @Module({
   imports: [JobsModule, SecretsModule],
-  providers: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, TenantSchemasRepository],
-  exports: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader],
+  providers: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, TenantSchemasRepository, MigrationRunsRepository],
+  exports: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, TenantSchemasRepository, MigrationRunsRepository],
 })
 export class TenancyCoreModule {}

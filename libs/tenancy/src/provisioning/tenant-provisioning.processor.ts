@@ -16,7 +16,7 @@ const RECONCILE_EVERY_MS = 60_000;
 @Injectable()
 export class TenantProvisioningProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(TenantProvisioningProcessor.name);
-  private readonly handlers: Record<JobName, (job: Job) => Promise<unknown>> = {
+  private readonly handlers: Partial<Record<JobName, (job: Job) => Promise<unknown>>> = {
     [JOB.provisionTenant]: (job) => this.provision(job as Job<ProvisionTenantPayload>),
     [JOB.refillSchemaPool]: () => this.provisioning.refillPool(),
     [JOB.reconcileTenants]: () => this.reconcile(),
@@ -36,7 +36,9 @@ export class TenantProvisioningProcessor extends WorkerHost implements OnApplica
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.upgrader.upgradeAll();
+    // Roles first (one query when there is nothing to do); the schema fan-out is a job of its own
+    // (TenantMigrationsProcessor): new tenants are made at the latest version meanwhile.
+    await this.upgrader.ensureRoles();
     await this.queue.upsertJobScheduler('reconcile-tenants', { every: RECONCILE_EVERY_MS }, { name: JOB.reconcileTenants, data: {} });
     await this.reconcile();
     Object.assign(this.worker.opts, {
