@@ -11,6 +11,7 @@ import { IdentityModule, JwtAuthGuard } from '../../../libs/identity/src/index.j
 import { RedisModule } from '../../../libs/redis/src/index.js';
 import { StorageModule } from '../../../libs/storage/src/index.js';
 import { UsageModule } from '../../../libs/usage/src/index.js';
+import { OperationsModule } from '../../../libs/operations/src/index.js';
 import { PermissionsGuard } from '../../../libs/rbac/src/index.js';
 import { TenancyModule, TenantAccessGuard } from '../../../libs/tenancy/src/index.js';
 import { BenchModule } from './bench/bench.module.js';
@@ -45,6 +46,7 @@ export class AppModule {
         IdentityModule,
         TenancyModule,
         CorpusModule,
+        OperationsModule,
         ...(config.BENCH_ROUTES ? [BenchModule] : []),
       ],
       providers: [

@@ -45,7 +45,8 @@ export class MigrationRunsRepository {
 
   /** Marks a run resumed (running again). Null: no such run. */
   async resume(id: string, targetVersion: number): Promise<MigrationRunRow | null> {
-    const rows = await this.owner.query<MigrationRunRow[]>(
+    // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
+    const [rows] = await this.owner.query<[MigrationRunRow[], number]>(
       `UPDATE public.migration_runs SET resumed_at = now(), finished_at = NULL, target_version = greatest(target_version, $2)
         WHERE id = $1::uuid RETURNING *`,
       [id, targetVersion],

@@ -1,6 +1,6 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Job, Queue } from 'bullmq';
+import { type Job, MetricsTime, type Queue } from 'bullmq';
 import { AppConfig } from '../../../config/src/index.js';
 import { LATEST_TENANT_VERSION } from '../../../database/src/index.js';
 import { checkJobHandlers, JOB, type JobName, type MigrateTenantsPayload, OperationsJobsProducer, QUEUE } from '../../../jobs/src/index.js';
@@ -31,7 +31,10 @@ export class TenantMigrationsProcessor extends WorkerHost implements OnApplicati
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    Object.assign(this.worker.opts, { lockDuration: this.config.QUEUE_LOCK_MS, stalledInterval: this.config.QUEUE_STALLED_INTERVAL_MS });
+    Object.assign(this.worker.opts, { lockDuration: this.config.QUEUE_LOCK_MS,       stalledInterval: this.config.QUEUE_STALLED_INTERVAL_MS,
+      // Completed/failed counts kept in Redis: /metrics reads them (tenantry_queue_jobs_finished).
+      metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+    });
     this.worker.concurrency = 1;
     this.worker.run().catch((error: unknown) => this.logger.error(`migrations worker stopped: ${String(error)}`));
     await this.producer.migrateTenants(LATEST_TENANT_VERSION);
