@@ -9,6 +9,7 @@ import { ApiKeys1700000000700 } from './1700000000700-api-keys.js';
 import { Invitations1700000000800 } from './1700000000800-invitations.js';
 import { UsageRecords1700000000900 } from './1700000000900-usage-records.js';
 import { TenantMigrationRuns1700000001500 } from './1700000001500-tenant-migration-runs.js';
+import { TenantExports1700000001510 } from './1700000001510-tenant-exports.js';
 
 /** Public-schema migrations, in order (TypeORM migrations; listed, not globbed, for ESM). */
-export const PUBLIC_MIGRATIONS = [Initial1700000000000, UserTokenVersion1700000000100, RowLevelSecurity1700000000200, TenantSuspendedBy1700000000300, TenantsOwnerIndex1700000000400, AuditLog1700000000500, TenantKeys1700000000600, ApiKeys1700000000700, Invitations1700000000800, UsageRecords1700000000900, TenantMigrationRuns1700000001500];
+export const PUBLIC_MIGRATIONS = [Initial1700000000000, UserTokenVersion1700000000100, RowLevelSecurity1700000000200, TenantSuspendedBy1700000000300, TenantsOwnerIndex1700000000400, AuditLog1700000000500, TenantKeys1700000000600, ApiKeys1700000000700, Invitations1700000000800, UsageRecords1700000000900, TenantMigrationRuns1700000001500, TenantExports1700000001510];
