@@ -8,6 +8,8 @@ import { IdentityCoreModule } from '../../../libs/identity/src/index.js';
 import { RedisModule } from '../../../libs/redis/src/index.js';
 import { TenancyCoreModule } from '../../../libs/tenancy/src/index.js';
 import { SecretsModule } from '../../../libs/secrets/src/index.js';
+import { StorageModule } from '../../../libs/storage/src/index.js';
+import { OperationsCliModule } from '../../../libs/operations/src/index.js';
 import { KEY_COMMANDS } from './commands/keys/keys.command.js';
 import { TENANT_COMMANDS } from './commands/tenants/tenants.command.js';
 import { USER_COMMANDS } from './commands/users/users.command.js';
@@ -30,6 +32,8 @@ export class CliModule {
         IdentityCoreModule,
         TenancyCoreModule,
         SecretsModule,
+        StorageModule,
+        OperationsCliModule,
       ],
       providers: [...USER_COMMANDS, ...TENANT_COMMANDS, ...KEY_COMMANDS],
     };

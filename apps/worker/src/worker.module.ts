@@ -7,6 +7,7 @@ import { RedisModule } from '../../../libs/redis/src/index.js';
 import { StorageModule } from '../../../libs/storage/src/index.js';
 import { UsageModule } from '../../../libs/usage/src/index.js';
 import { TenancyWorkerModule } from '../../../libs/tenancy/src/index.js';
+import { OperationsWorkerModule } from '../../../libs/operations/src/index.js';
 
 /** The worker process: BullMQ processors only, no HTTP. */
 @Module({})
@@ -22,6 +23,7 @@ export class WorkerModule {
         UsageModule,
         StorageModule,
         TenancyWorkerModule,
+        OperationsWorkerModule,
       ],
     };
   }

@@ -1,5 +1,11 @@
 // Operations: what an operator runs the platform with: /metrics (bounded labels, token or
-// loopback), the edge's domain check for on-demand TLS. It never serves tenant data, and its
-// machine endpoints never answer a remote caller without the operator's token.
+// loopback), the edge's domain check for on-demand TLS, tenant exports (HTTP + worker) and,
+// for the CLI, the export to a file and the hard delete. Its machine endpoints never answer a
+// remote caller without the operator's token; a hard delete never runs without its checks.
 export { assertOperator } from './operator-access.js';
-export { OperationsModule } from './operations.module.js';
+export * from './operations.errors.js';
+export { OperationsCliModule, OperationsModule, OperationsWorkerModule } from './operations.module.js';
+export { ARCHIVE_FORMAT } from './tenant-archive.js';
+export type { ArchiveManifest } from './tenant-archive.js';
+export { TenantLifecycleService } from './tenant-lifecycle.service.js';
+export type { FileExport, HardDeleteReport } from './tenant-lifecycle.service.js';

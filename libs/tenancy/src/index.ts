@@ -14,7 +14,7 @@ export * from './tenancy.errors.js';
 export type { TenantRequest } from './context/tenant-access.guard.js';
 export { TenantContext } from './context/tenant-context.js';
 export { TenantDirectory } from './context/tenant-directory.js';
-export { tenantEventsChannel } from './context/tenant-events.js';
+export { TenantEvents, tenantEventsChannel } from './context/tenant-events.js';
 export { rewriteTenantPath, tenantCandidates } from './context/tenant-resolution.js';
 export { TenantScoped } from './context/tenant-scoped.decorator.js';
 export { TenantTransactionInterceptor } from './context/tenant-transaction.interceptor.js';
