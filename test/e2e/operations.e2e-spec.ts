@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { activeTenant, client, registerUser, uniqueSlug } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
+import { cliEnv, runCli } from '../support/cli.js';
 
 const stack = inject('stack');
 const request = client(stack.apiUrl);
@@ -177,3 +178,54 @@ describe('GET /api/internal/domain-allowed', { timeout: 120_000 }, () => {
     expect((await fetch(`${own.info.apiUrl}/api/internal/domain-allowed?domain=nobody.example.net&token=${DOMAIN_TOKEN}`)).status).toBe(404);
   });
 });
+
+describe('/admin/queues', { timeout: 120_000 }, () => {
+  it('platform admins only: 401 anonymous or with a bad token, 403 for a plain user (bearer or cookie); an API key never opens it; 200 for an admin by bearer or by the session cookie', async () => {
+    const user = await registerUser(request);
+    let admin = await registerUser(request);
+    await db.query(`UPDATE public.users SET is_platform_admin = true WHERE id = $1`, [admin.id]);
+    const login = await request('POST', '/api/v1/auth/login', { body: { email: admin.email, password: admin.password } });
+    admin = { ...admin, token: login.body.access_token };
+    const api = `${stack.apiUrl}/admin/queues/api/queues`;
+    expect((await fetch(api)).status).toBe(401);
+    expect((await fetch(api, { headers: { authorization: 'Bearer not.a.jwt' } })).status).toBe(401);
+    // API keys (tnt_...) are not even tried: the dashboard is for a person signed in.
+    expect((await fetch(api, { headers: { authorization: 'Bearer tnt_abcdefgh_secretsecretsecret' } })).status).toBe(401);
+    const plain = await fetch(api, { headers: { authorization: `Bearer ${user.token}` } });
+    expect(plain.status).toBe(403);
+    expect(await plain.json()).toMatchObject({ statusCode: 403, error: 'Forbidden' });
+    expect((await fetch(`${stack.apiUrl}/admin/queues`, { headers: { authorization: `Bearer ${user.token}` } })).status).toBe(403);
+    // A plain user cannot get a dashboard session either.
+    expect((await request('POST', '/api/v1/auth/session', { token: user.token })).status).toBe(403);
+    expect((await fetch(api, { headers: { cookie: `tenantry_admin_session=${user.token}` } })).status).toBe(403);
+
+    const asAdmin = await fetch(api, { headers: { authorization: `Bearer ${admin.token}` } });
+    expect(asAdmin.status).toBe(200);
+    const names = ((await asAdmin.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
+    expect(names).toEqual(['tenant-exports', 'tenant-migrations', 'tenant-provisioning']);
+
+    const session = await fetch(`${stack.apiUrl}/api/v1/auth/session`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}` } });
+    expect(session.status).toBe(204);
+    const cookie = session.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^tenantry_admin_session=[^;]+; Path=\/admin; Max-Age=\d+; HttpOnly; SameSite=Strict/);
+    const pair = cookie.split(';')[0]!;
+    expect((await fetch(api, { headers: { cookie: pair } })).status).toBe(200);
+    const page = await fetch(`${stack.apiUrl}/admin/queues`, { headers: { cookie: pair } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
+    // Admin withdrawn (announced to every API process): the same cookie stops working.
+    const revoked = await runCli(['users', 'set-admin', admin.email, '--revoke'], cliEnv(stack.env));
+    expect(revoked.code, revoked.stderr).toBe(0);
+    await waitForForbidden(api, pair);
+  });
+});
+
+async function waitForForbidden(url: string, cookie: string): Promise<void> {
+  const deadline = Date.now() + 70_000;
+  for (;;) {
+    const status = (await fetch(url, { headers: { cookie } })).status;
+    if (status === 403) return;
+    if (Date.now() > deadline) throw new Error(`still ${status} after the admin flag was withdrawn`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

@@ -13,6 +13,10 @@ import {
   rejectUnstorableCharacters,
 } from '../../../libs/common/src/index.js';
 import { observeHttpRequest } from '../../../libs/metrics/src/index.js';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { QUEUE } from '../../../libs/jobs/src/index.js';
+import { mountQueueDashboard } from '../../../libs/operations/src/index.js';
 import { exitOnConfigError, loadConfigOrExit, trustProxyOption } from '../../../libs/config/src/index.js';
 import { collectControllers, findUndeclaredRoutes } from '../../../libs/rbac/src/index.js';
 import { rewriteTenantPath } from '../../../libs/tenancy/src/index.js';
@@ -82,6 +86,12 @@ fastify.addHook('onResponse', (request, reply, done) => {
   observeHttpRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
   done();
 });
+
+// The queue dashboard (@bull-board), platform admins only (libs/operations).
+await mountQueueDashboard(
+  fastify,
+  Object.values(QUEUE).map((name) => app.get<Queue>(getQueueToken(name), { strict: false })),
+);
 
 setupOpenApi(app);
 await app.listen({ port: config.PORT, host: config.HOST });

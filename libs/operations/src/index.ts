@@ -9,3 +9,4 @@ export { ARCHIVE_FORMAT } from './tenant-archive.js';
 export type { ArchiveManifest } from './tenant-archive.js';
 export { TenantLifecycleService } from './tenant-lifecycle.service.js';
 export type { FileExport, HardDeleteReport } from './tenant-lifecycle.service.js';
+export { mountQueueDashboard, QUEUE_DASHBOARD_PATH } from './queue-dashboard.js';

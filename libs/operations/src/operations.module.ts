@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JobsModule } from '../../jobs/src/index.js';
 import { TenancyCoreModule, TenancyModule } from '../../tenancy/src/index.js';
+import { AdminSessionController } from './admin-session.controller.js';
 import { DomainAllowedController } from './domain-allowed.controller.js';
 import { MetricsController, PlatformGauges } from './metrics.controller.js';
 import { OperationsRepository } from './operations.repository.js';
@@ -14,7 +15,7 @@ import { TenantLifecycleService } from './tenant-lifecycle.service.js';
 /** The API's operator endpoints: /metrics, the edge's domain check, tenant exports. */
 @Module({
   imports: [JobsModule, TenancyModule],
-  controllers: [MetricsController, DomainAllowedController, TenantExportController],
+  controllers: [MetricsController, DomainAllowedController, TenantExportController, AdminSessionController],
   providers: [OperationsRepository, PlatformGauges, TenantExportService, TenantExportsRepository],
 })
 export class OperationsModule {}
