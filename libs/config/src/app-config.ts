@@ -197,10 +197,6 @@ export class AppConfig {
   @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16, { message: 'DOMAIN_CHECK_TOKEN must be at least 16 characters' })
   DOMAIN_CHECK_TOKEN?: string = undefined;
 
-  /** Tenant exports kept (in the tenant's storage prefix) this many hours. */
-  @Type(() => Number) @IsInt() @Min(1)
-  EXPORT_TTL_HOURS = 24;
-
   /** Upper bound on how long a user's admin flag or token version may be stale should an invalidation be lost. */
   @Type(() => Number) @IsInt() @Min(0)
   USER_CACHE_TTL_MS = 60_000;
