@@ -10,7 +10,7 @@ import tseslint from 'typescript-eslint';
 // DESIGN.md: config <- database <- (identity, rbac, audit) <- tenancy <- (corpus, billing) <- apps.
 // common, redis and jobs are leaves any layer above config may use; identity uses rbac's route
 // decorators (rbac never imports identity).
-const below = (...libs) => ['common', 'config', 'redis', 'jobs', ...libs];
+const below = (...libs) => ['common', 'config', 'redis', 'jobs', 'metrics', ...libs];
 const LIB_DEPS = {
   common: [],
   config: [],
@@ -28,6 +28,8 @@ const LIB_DEPS = {
   metering: below('database', 'rbac', 'identity', 'audit', 'tenancy', 'secrets', 'usage', 'storage'),
   storage: ['common', 'config'],
   assistant: below('database', 'rbac', 'identity', 'audit', 'tenancy', 'secrets', 'usage', 'corpus', 'metering'),
+  metrics: ['common', 'config'],
+  operations: below('database', 'rbac', 'identity', 'audit', 'tenancy', 'secrets', 'usage', 'storage'),
   billing: below('database', 'rbac', 'identity', 'audit', 'tenancy', 'secrets', 'usage', 'storage'),
 };
 const LIBS = Object.keys(LIB_DEPS);

@@ -34,7 +34,7 @@ async function upgraderFrom(distDir, roles, redisUrl) {
   await import('reflect-metadata');
   const { loadConfig } = await load('libs/config/src/index.js');
   const db = await load('libs/database/src/index.js');
-  const { TenantSchemaUpgrader, TenantSchemasRepository } = await load('libs/tenancy/src/index.js');
+  const { TenantSchemaUpgrader, TenantSchemasRepository, MigrationRunsRepository } = await load('libs/tenancy/src/index.js');
   const config = loadConfig({
     DATABASE_URL: roles.appUrl,
     DATABASE_OWNER_URL: roles.ownerUrl,
@@ -48,7 +48,7 @@ async function upgraderFrom(distDir, roles, redisUrl) {
     await owner.onApplicationShutdown();
     await dataSource.destroy();
   };
-  return { upgrader: new TenantSchemaUpgrader(new TenantSchemasRepository(owner), config), dataSource: { destroy: close }, latest: db.LATEST_TENANT_VERSION };
+  return { upgrader: new TenantSchemaUpgrader(new TenantSchemasRepository(owner), config, new MigrationRunsRepository(owner)), dataSource: { destroy: close }, latest: db.LATEST_TENANT_VERSION };
 }
 
 export async function runP3() {

@@ -14,6 +14,7 @@ import { RedisModule } from '../../../libs/redis/src/index.js';
 import { StorageModule } from '../../../libs/storage/src/index.js';
 import { UsageModule } from '../../../libs/usage/src/index.js';
 import { MeteringModule } from '../../../libs/metering/src/index.js';
+import { OperationsModule } from '../../../libs/operations/src/index.js';
 import { PermissionsGuard } from '../../../libs/rbac/src/index.js';
 import { TenancyModule, TenantAccessGuard } from '../../../libs/tenancy/src/index.js';
 import { BenchModule } from './bench/bench.module.js';
@@ -51,6 +52,7 @@ export class AppModule {
         MeteringModule,
         BillingModule,
         AssistantModule,
+        OperationsModule,
         ...(config.BENCH_ROUTES ? [BenchModule] : []),
       ],
       providers: [

@@ -14,6 +14,11 @@ import {
   rejectUnstorableCharacters,
 } from '../../../libs/common/src/index.js';
 import { STRIPE_WEBHOOK_PATH } from '../../../libs/billing/src/index.js';
+import { observeHttpRequest } from '../../../libs/metrics/src/index.js';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { QUEUE } from '../../../libs/jobs/src/index.js';
+import { mountQueueDashboard } from '../../../libs/operations/src/index.js';
 import { exitOnConfigError, loadConfigOrExit, trustProxyOption } from '../../../libs/config/src/index.js';
 import { collectControllers, findUndeclaredRoutes } from '../../../libs/rbac/src/index.js';
 import { rewriteTenantPath } from '../../../libs/tenancy/src/index.js';
@@ -79,11 +84,24 @@ await app.register(fastifyMultipart, { limits: { fileSize: config.MAX_UPLOAD_MB 
 // logger adds the tenant of the request's scope by itself.
 fastify.addHook('onSend', (request, reply, payload, done) => {
   logger.info(
-    { req_id: request.id, method: request.method, url: request.url, ip: request.ip, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+    // A token in a query string (the edge's domain check) never reaches the log.
+    { req_id: request.id, method: request.method, url: request.url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]'), ip: request.ip, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
     'request',
   );
   done(null, payload);
 });
+
+// Request durations by route template (bounded labels; libs/metrics).
+fastify.addHook('onResponse', (request, reply, done) => {
+  observeHttpRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+  done();
+});
+
+// The queue dashboard (@bull-board), platform admins only (libs/operations).
+await mountQueueDashboard(
+  fastify,
+  Object.values(QUEUE).map((name) => app.get<Queue>(getQueueToken(name), { strict: false })),
+);
 
 setupOpenApi(app);
 await app.listen({ port: config.PORT, host: config.HOST });

@@ -10,6 +10,8 @@ import { RedisModule } from '../../../libs/redis/src/index.js';
 import { TenancyCoreModule } from '../../../libs/tenancy/src/index.js';
 import { SecretsModule } from '../../../libs/secrets/src/index.js';
 import { BILLING_COMMANDS } from './commands/billing/billing.command.js';
+import { StorageModule } from '../../../libs/storage/src/index.js';
+import { OperationsCliModule } from '../../../libs/operations/src/index.js';
 import { KEY_COMMANDS } from './commands/keys/keys.command.js';
 import { TENANT_COMMANDS } from './commands/tenants/tenants.command.js';
 import { USER_COMMANDS } from './commands/users/users.command.js';
@@ -36,6 +38,8 @@ export class CliModule {
         SecretsModule,
         UsageCoreModule,
         BillingCoreModule,
+        StorageModule,
+        OperationsCliModule,
       ],
       providers: [...USER_COMMANDS, ...TENANT_COMMANDS, ...KEY_COMMANDS, ...USAGE_COMMANDS, ...BILLING_COMMANDS],
     };

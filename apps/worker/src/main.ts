@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { createLogger, PinoNestLogger } from '../../../libs/common/src/index.js';
 import { exitOnConfigError, loadConfigOrExit } from '../../../libs/config/src/index.js';
@@ -13,6 +16,10 @@ const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(conf
 }).catch(exitOnConfigError);
 app.enableShutdownHooks();
 logger.info('worker started');
+// Liveness for container healthchecks (docker/compose.yaml): the file's mtime moves while the
+// event loop turns; a hung worker stops touching it.
+const heartbeat = setInterval(() => void writeFile(join(tmpdir(), 'tenantry-worker.alive'), String(Date.now())).catch(() => undefined), 10_000);
+heartbeat.unref();
 process.send?.({ type: 'ready' });
 // Started by `npm start`: stop (as on SIGTERM) when the launcher is gone, however it went.
 process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));

@@ -10,6 +10,7 @@ import { MeteringWorkerModule } from '../../../libs/metering/src/index.js';
 import { TenancyCoreModule, TenancyWorkerModule } from '../../../libs/tenancy/src/index.js';
 import { AuditModule } from '../../../libs/audit/src/index.js';
 import { BillingWorkerModule } from '../../../libs/billing/src/index.js';
+import { OperationsWorkerModule } from '../../../libs/operations/src/index.js';
 
 /** The worker process: BullMQ processors only, no HTTP. */
 @Module({})
@@ -31,6 +32,7 @@ export class WorkerModule {
         TenancyCoreModule,
         BillingWorkerModule,
         CorpusWorkerModule,
+        OperationsWorkerModule,
       ],
     };
   }

@@ -267,6 +267,14 @@ export class AppConfig {
   /** How often the worker measures every tenant's storage (schema size plus stored files) as a storage_mb record. */
   @Type(() => Number) @IsInt() @Min(1000)
   USAGE_STORAGE_EVERY_MS = 86_400_000;
+  // Operations (README "Operations").
+  /** Bearer token that /metrics requires; unset: /metrics answers only on a loopback connection. */
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string = undefined;
+
+  /** Shared token (bearer or `?token=`) for GET /api/internal/domain-allowed; unset: loopback connections only. */
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16, { message: 'DOMAIN_CHECK_TOKEN must be at least 16 characters' })
+  DOMAIN_CHECK_TOKEN?: string = undefined;
 
   /** Upper bound on how long a user's admin flag or token version may be stale should an invalidation be lost. */
   @Type(() => Number) @IsInt() @Min(0)

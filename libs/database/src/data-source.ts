@@ -45,7 +45,7 @@ export function createDataSource(
 const PUBLIC_MIGRATION_LOCK = 7_261_001;
 
 /** Public tables only the owner touches: the runtime role gets no privilege on them. */
-const OWNER_ONLY_TABLES = ['typeorm_migrations', 'schema_pool'];
+const OWNER_ONLY_TABLES = ['typeorm_migrations', 'schema_pool', 'migration_runs', 'tenant_migration_runs'];
 
 /** Append-only public tables: the runtime role may INSERT and SELECT, never change or remove a row. */
 const APPEND_ONLY_TABLES = ['audit_log'];

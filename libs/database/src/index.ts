@@ -13,7 +13,7 @@ export type { MemberRole } from './entities/membership.entity.js';
 export { TENANT_PLANS, TENANT_STATUSES } from './entities/tenant.types.js';
 export type { Suspender, TenantPlan, TenantStatus } from './entities/tenant.types.js';
 export { UserEntity } from './entities/user.entity.js';
-export { quoteIdent, quoteLiteral, SPARE_SCHEMA_PREFIX, TENANT_ROLE_PREFIX, TENANT_SCHEMA_PREFIX, tenantContextSql, tenantRoleName, tenantSchemaName } from './sql.util.js';
+export { localSearchPathSql, quoteIdent, quoteLiteral, SPARE_SCHEMA_PREFIX, TENANT_ROLE_PREFIX, TENANT_SCHEMA_PREFIX, tenantContextSql, tenantRoleName, tenantSchemaName } from './sql.util.js';
 export { createTenantRoleSql, dropTenantRoleSql, tenantGroupRoleName, tenantGroupSql } from './tenant-roles.js';
 export { NoTenantContextError, TenantDb } from './tenant-db.js';
 export type { TenantRef, UnitOfWorkOptions } from './tenant-db.js';
@@ -21,3 +21,4 @@ export { LATEST_TENANT_VERSION, TENANT_MIGRATIONS } from './tenant-migrations/in
 export type { TenantMigration } from './tenant-migrations/tenant-migration.js';
 export { createTenantSchemaSql, migrateTenantSchema } from './tenant-migrator.js';
 export type { SchemaMigrationResult } from './tenant-migrator.js';
+export { withSessionLock } from './session-lock.js';

@@ -5,6 +5,7 @@ import { QUEUE } from './queues.js';
 import { BillingJobsProducer } from './billing-jobs.producer.js';
 import { CorpusJobsProducer } from './corpus-jobs.producer.js';
 import { FineTuneJobsProducer } from './fine-tune-jobs.producer.js';
+import { OperationsJobsProducer } from './operations-jobs.producer.js';
 import { TenantJobsProducer } from './tenant-jobs.producer.js';
 
 /** BullMQ connection, the queues and their producers (shared by api, worker and cli). */
@@ -17,9 +18,9 @@ import { TenantJobsProducer } from './tenant-jobs.producer.js';
         prefix: `${config.REDIS_PREFIX}:bull`,
       }),
     }),
-    BullModule.registerQueue({ name: QUEUE.tenantProvisioning }, { name: QUEUE.billing }, { name: QUEUE.webhooks }, { name: QUEUE.corpusIndexing }, { name: QUEUE.fineTune }),
+    BullModule.registerQueue(...Object.values(QUEUE).map((name) => ({ name }))),
   ],
-  providers: [TenantJobsProducer, BillingJobsProducer, CorpusJobsProducer, FineTuneJobsProducer],
-  exports: [BullModule, TenantJobsProducer, BillingJobsProducer, CorpusJobsProducer, FineTuneJobsProducer],
+  providers: [TenantJobsProducer, BillingJobsProducer, CorpusJobsProducer, FineTuneJobsProducer, OperationsJobsProducer],
+  exports: [BullModule, TenantJobsProducer, BillingJobsProducer, CorpusJobsProducer, FineTuneJobsProducer, OperationsJobsProducer],
 })
 export class JobsModule {}

@@ -9,6 +9,8 @@ export const QUEUE = {
   webhooks: 'webhooks',
   corpusIndexing: 'corpus-indexing',
   fineTune: 'fine-tune',
+  tenantMigrations: 'tenant-migrations',
+  tenantExports: 'tenant-exports',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
@@ -26,6 +28,8 @@ export const JOB = {
   embedDocument: 'embed-document',
   syncCorpusIndex: 'sync-corpus-index',
   runFineTuneJob: 'run-fine-tune-job',
+  migrateTenants: 'migrate-tenants',
+  exportTenant: 'export-tenant',
 } as const;
 export type JobName = (typeof JOB)[keyof typeof JOB];
 
@@ -36,6 +40,8 @@ export const JOBS_BY_QUEUE: Record<QueueName, readonly JobName[]> = {
   [QUEUE.webhooks]: [JOB.deliverWebhook],
   [QUEUE.corpusIndexing]: [JOB.embedDocument, JOB.syncCorpusIndex],
   [QUEUE.fineTune]: [JOB.runFineTuneJob],
+  [QUEUE.tenantMigrations]: [JOB.migrateTenants],
+  [QUEUE.tenantExports]: [JOB.exportTenant],
 };
 
 /** Payloads carry their tenant explicitly; no ambient state crosses a queue. */
@@ -79,6 +85,17 @@ export interface IngestUsagePayload {
 /** Re-derive usage_daily from usage_records for the days from `from` (ISO date; default yesterday). */
 export interface RollupUsagePayload {
   from?: string;
+}
+/** The deploy's fan-out: every tenant behind the worker's release. */
+export interface MigrateTenantsPayload {
+  targetVersion: number;
+  /** Set once the run is recorded, so a retry after a crash resumes it. */
+  runId?: string;
+}
+/** One export of one tenant (the id is the export's id, and the job's). */
+export interface ExportTenantPayload {
+  tenantId: string;
+  exportId: string;
 }
 
 /** Checks that handlers cover the catalogue exactly; returns the problems found. */

@@ -19,7 +19,7 @@ export const ROLE_ABILITIES: Readonly<Record<MemberRole, TenantAbility>> = {
   owner: define((can) => can('manage', 'all')),
   admin: define((can, cannot) => {
     can('manage', 'all');
-    cannot(['delete', 'transfer'], 'tenants');
+    cannot(['delete', 'transfer', 'export'], 'tenants');
   }),
   // Every read, plus writing corpus and conversations.
   member: define((can) => {

@@ -4,6 +4,8 @@ export const P = {
   TenantsWrite: 'tenants:write',
   TenantsDelete: 'tenants:delete',
   TenantsTransfer: 'tenants:transfer',
+  /** A full copy of the tenant's data (owner only, like transfer). */
+  TenantsExport: 'tenants:export',
   TenantsCreateChild: 'tenants:create-child',
   MembersRead: 'members:read',
   MembersWrite: 'members:write',

@@ -3,7 +3,9 @@
 // A tenant-scoped handler never runs without a resolved, active tenant it may access.
 export { ProvisioningService } from './provisioning/provisioning.service.js';
 export type { ProvisionOutcome } from './provisioning/provisioning.service.js';
-export { DEFAULT_UPGRADE_CONCURRENCY, TenantSchemaUpgrader } from './provisioning/tenant-schema-upgrader.js';
+export { DEFAULT_UPGRADE_CONCURRENCY, FAN_OUT_LOCK, TenantSchemaUpgrader } from './provisioning/tenant-schema-upgrader.js';
+export { MigrationRunsRepository } from './provisioning/migration-runs.repository.js';
+export type { RunSummary } from './provisioning/migration-runs.repository.js';
 export type { UpgradeOptions, UpgradeReport, UpgradeResult, UpgradeStatus } from './provisioning/tenant-schema-upgrader.js';
 export { TenantSchemasRepository } from './provisioning/tenant-schemas.repository.js';
 export { slugProblem, SLUG_PATTERN } from './tenants/slug.util.js';
@@ -12,7 +14,7 @@ export * from './tenancy.errors.js';
 export type { TenantRequest } from './context/tenant-access.guard.js';
 export { TenantContext } from './context/tenant-context.js';
 export { TenantDirectory } from './context/tenant-directory.js';
-export { tenantEventsChannel } from './context/tenant-events.js';
+export { TenantEvents, tenantEventsChannel } from './context/tenant-events.js';
 export { customDomainCandidate, rewriteTenantPath, tenantCandidates } from './context/tenant-resolution.js';
 export { TenantScoped } from './context/tenant-scoped.decorator.js';
 export { TenantTransactionInterceptor } from './context/tenant-transaction.interceptor.js';

@@ -200,3 +200,10 @@ export class SsoProviderUnavailable extends DomainError {
     super('unavailable', 'sso_provider_unavailable', `The identity provider ${issuer.slice(0, 200)} could not be reached`);
   }
 }
+
+/** `tenants migrate` while another fan-out (CLI or worker job) holds the lock. */
+export class MigrationRunInProgress extends DomainError {
+  constructor() {
+    super('conflict', 'migration_run_in_progress', 'Another tenant migration run is in progress; wait for it (tenants migrate --status) and run again');
+  }
+}

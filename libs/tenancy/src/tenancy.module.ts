@@ -6,6 +6,8 @@ import { ProvisioningService } from './provisioning/provisioning.service.js';
 import { TenantProvisioningProcessor } from './provisioning/tenant-provisioning.processor.js';
 import { TenantSchemaUpgrader } from './provisioning/tenant-schema-upgrader.js';
 import { TenantSchemasRepository } from './provisioning/tenant-schemas.repository.js';
+import { MigrationRunsRepository } from './provisioning/migration-runs.repository.js';
+import { TenantMigrationsProcessor } from './provisioning/tenant-migrations.processor.js';
 import { ApiKeysController } from './api-keys/api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys/api-keys.repository.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
@@ -55,7 +57,7 @@ export class TenancyModule {}
 /** Tenants in the worker: provisioning, the warm schema pool, schema upgrades at start. */
 @Module({
   imports: [JobsModule],
-  providers: [ProvisioningService, TenantSchemaUpgrader, TenantSchemasRepository, TenantProvisioningProcessor, TenantEvents],
+  providers: [ProvisioningService, TenantSchemaUpgrader, TenantSchemasRepository, MigrationRunsRepository, TenantProvisioningProcessor, TenantMigrationsProcessor, TenantEvents],
   exports: [ProvisioningService, TenantSchemaUpgrader],
 })
 export class TenancyWorkerModule {}
@@ -67,7 +69,7 @@ export class TenancyWorkerModule {}
  */
 @Module({
   imports: [JobsModule, SecretsModule],
-  providers: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, TenantSchemasRepository, ApiKeysService, ApiKeysRepository],
-  exports: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, ApiKeysService],
+  providers: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, TenantSchemasRepository, ApiKeysService, ApiKeysRepository, MigrationRunsRepository],
+  exports: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, TenantSchemasRepository, ApiKeysService, MigrationRunsRepository],
 })
 export class TenancyCoreModule {}

@@ -12,6 +12,8 @@ import { SsoIdentitiesInvitationTokens1700000001000 } from './1700000001000-sso-
 import { CorpusTemplates1700000001200 } from './1700000001200-corpus-templates.js';
 import { UsageMetering1700000001300 } from './1700000001300-usage-metering.js';
 import { Billing1700000001400 } from './1700000001400-billing.js';
+import { TenantMigrationRuns1700000001500 } from './1700000001500-tenant-migration-runs.js';
+import { TenantExports1700000001510 } from './1700000001510-tenant-exports.js';
 
 /** Public-schema migrations, in order (TypeORM migrations; listed, not globbed, for ESM). */
 export const PUBLIC_MIGRATIONS = [
@@ -29,4 +31,6 @@ export const PUBLIC_MIGRATIONS = [
   CorpusTemplates1700000001200,
   UsageMetering1700000001300,
   Billing1700000001400,
+  TenantMigrationRuns1700000001500,
+  TenantExports1700000001510,
 ];

@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
-import type { Job, Queue } from 'bullmq';
+import { type Job, MetricsTime, type Queue } from 'bullmq';
 import { AppConfig } from '../../../config/src/index.js';
 import { checkJobHandlers, JOB, QUEUE, TenantJobsProducer, type JobName, type ProvisionTenantPayload } from '../../../jobs/src/index.js';
 import { ProvisioningService } from './provisioning.service.js';
@@ -36,12 +36,16 @@ export class TenantProvisioningProcessor extends WorkerHost implements OnApplica
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.upgrader.upgradeAll();
+    // Roles first (one query when there is nothing to do); the schema fan-out is a job of its own
+    // (TenantMigrationsProcessor): new tenants are made at the latest version meanwhile.
+    await this.upgrader.ensureRoles();
     await this.queue.upsertJobScheduler('reconcile-tenants', { every: RECONCILE_EVERY_MS }, { name: JOB.reconcileTenants, data: {} });
     await this.reconcile();
     Object.assign(this.worker.opts, {
       lockDuration: this.config.QUEUE_LOCK_MS,
       stalledInterval: this.config.QUEUE_STALLED_INTERVAL_MS,
+      // Completed/failed counts kept in Redis: /metrics reads them (tenantry_queue_jobs_finished).
+      metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
     });
     this.worker.concurrency = this.config.PROVISION_CONCURRENCY;
     this.worker.run().catch((error: unknown) => this.logger.error(`provisioning worker stopped: ${String(error)}`));

@@ -2,9 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import pLimit from 'p-limit';
 import { AppConfig } from '../../../config/src/index.js';
 import { NotFound } from '../../../common/src/index.js';
-import { TenantNotProvisioned } from '../tenancy.errors.js';
-import { LATEST_TENANT_VERSION, migrateTenantSchema } from '../../../database/src/index.js';
+import { MigrationRunInProgress, TenantNotProvisioned } from '../tenancy.errors.js';
+import { LATEST_TENANT_VERSION, migrateTenantSchema, withSessionLock } from '../../../database/src/index.js';
+import { MigrationRunsRepository, type RunOrigin } from './migration-runs.repository.js';
 import { type TenantSchemaRef, TenantSchemasRepository } from './tenant-schemas.repository.js';
+
+/** The advisory lock one fan-out holds (CLI or worker job): one run at a time across processes. */
+export const FAN_OUT_LOCK = 'tenantry:tenant-migrations:fan-out';
 
 /** `pending`: a dry run's "would migrate"; `skipped`: not tried because a canary failed. */
 export type UpgradeStatus = 'ok' | 'failed' | 'pending' | 'skipped';
@@ -27,6 +31,16 @@ export interface UpgradeOptions {
   dryRun?: boolean;
   /** Migrate the first N tenants first; if any of them fails, the rest are skipped. Default 0 (no canaries). */
   canary?: number;
+  /** Resume this run (its id from `--status` or an earlier report): results are recorded under it. */
+  runId?: string;
+  /** Who runs it (recorded). Default 'cli'. */
+  origin?: RunOrigin;
+  /** While another run holds the lock: 'fail' (MigrationRunInProgress, the CLI) or 'wait' (the worker). Default 'fail'. */
+  whenLocked?: 'fail' | 'wait';
+  /** Called after each tenant (progress bars, metrics). */
+  onProgress?: (done: number, total: number, result: UpgradeResult) => void;
+  /** Called once the run is recorded, before any tenant (the worker keeps the id to resume after a crash). */
+  onRunStarted?: (runId: string) => Promise<void>;
 }
 
 export interface UpgradeReport {
@@ -36,6 +50,8 @@ export interface UpgradeReport {
   failed: number;
   skipped: number;
   dryRun: boolean;
+  /** The run the results are recorded under (none for a dry run). */
+  runId: string | null;
   results: UpgradeResult[];
 }
 
@@ -62,13 +78,8 @@ export class TenantSchemaUpgrader {
   constructor(
     private readonly schemas: TenantSchemasRepository,
     private readonly config: AppConfig,
+    private readonly runs: MigrationRunsRepository,
   ) {}
-
-  /** Every tenant behind, default concurrency, after giving any tenant without a role its role (the worker at start). */
-  async upgradeAll(): Promise<UpgradeResult[]> {
-    await this.ensureRoles();
-    return (await this.upgrade()).results;
-  }
 
   /**
    * Tenants whose schema has no role yet (provisioned before tenant roles existed) get
@@ -87,26 +98,66 @@ export class TenantSchemaUpgrader {
     const concurrency = options.concurrency ?? DEFAULT_UPGRADE_CONCURRENCY;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
     const behind = options.tenant === undefined ? await this.schemas.findBehind() : await this.findOneBehind(options.tenant);
-    const report: UpgradeReport = { pending: behind.length, migrated: 0, failed: 0, skipped: 0, dryRun: options.dryRun === true, results: [] };
     if (options.dryRun) {
-      report.results = behind.map((t) => ({ slug: t.slug, fromVersion: t.schema_version, toVersion: LATEST_TENANT_VERSION, status: 'pending', ms: 0 }));
-      return report;
+      const results = behind.map((t): UpgradeResult => ({ slug: t.slug, fromVersion: t.schema_version, toVersion: LATEST_TENANT_VERSION, status: 'pending', ms: 0 }));
+      return { pending: behind.length, migrated: 0, failed: 0, skipped: 0, dryRun: true, runId: null, results };
     }
+    if (behind.length === 0 && options.runId === undefined) {
+      // Nothing to do: no lock, no run row (a deploy with nothing pending costs one query).
+      return { pending: 0, migrated: 0, failed: 0, skipped: 0, dryRun: false, runId: null, results: [] };
+    }
+    const locked = await withSessionLock(
+      this.config.databaseOwnerUrl,
+      FAN_OUT_LOCK,
+      { wait: options.whenLocked === 'wait', applicationName: 'tenantry-migration-lock' },
+      () => this.run(options, concurrency),
+    );
+    if (!locked.acquired) throw new MigrationRunInProgress();
+    return locked.value;
+  }
+
+  /** The fan-out, holding the lock: the tenants behind (asked again now that no one else runs), then any that fell behind meanwhile. */
+  private async run(options: UpgradeOptions, concurrency: number): Promise<UpgradeReport> {
+    const run = options.runId === undefined ? await this.runs.start(options.origin ?? 'cli', LATEST_TENANT_VERSION) : await this.runs.resume(options.runId, LATEST_TENANT_VERSION);
+    if (!run) throw new NotFound('Migration run', options.runId ?? '');
+    await options.onRunStarted?.(run.id);
+    const findBehind = (): Promise<TenantSchemaRef[]> => (options.tenant === undefined ? this.schemas.findBehind() : this.findOneBehind(options.tenant));
+    const behind = await findBehind();
+    const report: UpgradeReport = { pending: behind.length, migrated: 0, failed: 0, skipped: 0, dryRun: false, runId: run.id, results: [] };
+    let done = 0;
+    const one = async (t: TenantSchemaRef): Promise<UpgradeResult> => {
+      const r = await this.migrateOne(run.id, t);
+      options.onProgress?.(++done, report.pending, r);
+      return r;
+    };
     const canaries = behind.slice(0, Math.max(0, options.canary ?? 0));
     const rest = behind.slice(canaries.length);
-    const canaryResults = await mapBounded(canaries, concurrency, (t) => this.migrateOne(t));
+    const canaryResults = await mapBounded(canaries, concurrency, one);
     const canaryFailed = canaryResults.some((r) => r.status === 'failed');
     const restResults = canaryFailed
       ? rest.map((t): UpgradeResult => ({ slug: t.slug, fromVersion: t.schema_version, toVersion: t.schema_version, status: 'skipped', ms: 0 }))
-      : await mapBounded(rest, concurrency, (t) => this.migrateOne(t));
+      : await mapBounded(rest, concurrency, one);
     report.results = [...canaryResults, ...restResults];
+    if (!canaryFailed) {
+      // A tenant that fell behind during the run (made by a process still on the previous release)
+      // is migrated too, so the run ends with every tenant it could reach at the latest version.
+      const tried = new Set(behind.map((t) => t.id));
+      for (;;) {
+        const late = (await findBehind()).filter((t) => !tried.has(t.id));
+        if (late.length === 0) break;
+        for (const t of late) tried.add(t.id);
+        report.pending += late.length;
+        report.results.push(...(await mapBounded(late, concurrency, one)));
+      }
+    }
     for (const r of report.results) {
       if (r.status === 'ok') report.migrated++;
       else if (r.status === 'failed') report.failed++;
       else if (r.status === 'skipped') report.skipped++;
     }
+    await this.runs.finish(run.id);
     if (canaryFailed) this.logger.error(`a canary tenant failed to migrate: ${rest.length} tenants skipped`);
-    if (behind.length > 0) this.logger.log(`upgraded ${report.migrated}/${behind.length} tenant schemas (${report.failed} failed)`);
+    if (report.pending > 0) this.logger.log(`run ${run.id}: upgraded ${report.migrated}/${report.pending} tenant schemas (${report.failed} failed)`);
     return report;
   }
 
@@ -120,13 +171,15 @@ export class TenantSchemaUpgrader {
     return tenant.schema_version < LATEST_TENANT_VERSION ? [tenant] : [];
   }
 
-  private async migrateOne(t: TenantSchemaRef): Promise<UpgradeResult> {
+  private async migrateOne(runId: string, t: TenantSchemaRef): Promise<UpgradeResult> {
     const started = performance.now();
     const ms = (): number => Math.round(performance.now() - started);
+    const holdMs = Number(this.config.failpoint('migrate.sleep_ms') ?? 0);
     try {
       const r = await this.schemas.transaction(async (runner) => {
         const res = await migrateTenantSchema(runner, t.schema_name);
-        await this.schemas.recordVersion(runner, t.id, res.toVersion);
+        if (holdMs > 0) await this.schemas.holdTransaction(runner, holdMs);
+        await this.runs.recordSuccess(runner, runId, t, { ...res, status: 'ok', ms: ms() });
         return res;
       });
       return { slug: t.slug, fromVersion: r.fromVersion, toVersion: r.toVersion, status: 'ok', ms: ms() };
@@ -134,7 +187,9 @@ export class TenantSchemaUpgrader {
       const message = error instanceof Error ? error.message : String(error);
       this.logger.error(`tenant ${t.slug}: migration failed: ${message}`);
       // The transaction rolled back: the tenant stays where it was.
-      return { slug: t.slug, fromVersion: t.schema_version, toVersion: t.schema_version, status: 'failed', ms: ms(), error: message };
+      const result: UpgradeResult = { slug: t.slug, fromVersion: t.schema_version, toVersion: t.schema_version, status: 'failed', ms: ms(), error: message };
+      await this.runs.recordFailure(runId, t, { ...result, status: 'failed' }).catch((e: unknown) => this.logger.error(`tenant ${t.slug}: recording the failure: ${String(e)}`));
+      return result;
     }
   }
 }

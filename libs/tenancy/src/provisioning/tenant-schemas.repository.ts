@@ -152,10 +152,6 @@ export class TenantSchemasRepository {
     return rows[0] ?? null;
   }
 
-  async recordVersion(runner: QueryRunner, tenantId: string, version: number): Promise<void> {
-    await runner.query(`UPDATE public.tenants SET schema_version = $2, updated_at = now() WHERE id = $1`, [tenantId, version]);
-  }
-
   /** Tenants whose schema exists but whose role does not (provisioned before tenant roles existed). */
   withoutRole(): Promise<Array<Pick<TenantRow, 'id' | 'schema_name'>>> {
     // The role name is tenantRoleName(id), spelled in SQL here so that one query finds them all.

@@ -5,6 +5,8 @@ import { TenantsListCommand } from './tenants-list.command.js';
 import { TenantsReactivateCommand } from './tenants-reactivate.command.js';
 import { TenantsRetryCommand } from './tenants-retry.command.js';
 import { TenantsSuspendCommand } from './tenants-suspend.command.js';
+import { TenantsDeleteCommand } from './tenants-delete.command.js';
+import { TenantsExportCommand } from './tenants-export.command.js';
 
 const TENANT_SUBCOMMANDS = [
   TenantsListCommand,
@@ -13,11 +15,13 @@ const TENANT_SUBCOMMANDS = [
   TenantsReactivateCommand,
   TenantsRetryCommand,
   TenantsMigrateCommand,
+  TenantsExportCommand,
+  TenantsDeleteCommand,
 ];
 
 @Command({
   name: 'tenants',
-  description: 'tenants: list, create, suspend, reactivate, retry, migrate',
+  description: 'tenants: list, create, suspend, reactivate, retry, migrate, export, delete',
   subCommands: TENANT_SUBCOMMANDS,
 })
 export class TenantsCommand extends CommandRunner {
