@@ -215,7 +215,7 @@ describe('dashboard journeys in Chromium', () => {
     await form.getByLabel('Display name').fill('Acme Help');
     await form.getByLabel('Primary colour').fill('#ff0000');
     const bubble = page.getByTestId('branding-preview-bubble');
-    await expect.poll(() => bubble.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(255, 0, 0)');
+    await expect.poll(() => bubble.evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).backgroundColor)).toBe('rgb(255, 0, 0)');
     expect(await page.getByTestId('branding-preview').innerText()).toContain('Acme Help');
     await form.getByLabel('Blocked patterns or topics (one per line)').fill('competitor prices');
     await form.getByLabel('Widget allowed origins (one per line, e.g. https://shop.example.com)').fill('https://shop.example.test');

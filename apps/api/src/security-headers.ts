@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { AppConfig } from '../../../libs/config/src/index.js';
 import { APP_PREFIX, WIDGET_PATH } from './web-app.js';
+import { registerWidgetCors } from './widget-cors.js';
 
 /** Where setupOpenApi serves the Swagger UI (HTML, its JS/CSS and swagger-ui-init.js). */
 const DOCS_PREFIX = '/docs';
@@ -93,6 +94,8 @@ export async function registerSecurityHeaders(app: NestFastifyApplication, confi
     if (route.url === WIDGET_PATH) route.helmet = { crossOriginResourcePolicy: { policy: 'cross-origin' } };
   });
   await app.register(fastifyHelmet, API_HEADERS);
+  // Ahead of @fastify/cors: the widget's preflights are answered for any origin (widget-cors.ts).
+  registerWidgetCors(fastify);
   if (config.CORS_ORIGINS.length > 0) {
     const options: FastifyCorsOptions = {
       origin: config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS,

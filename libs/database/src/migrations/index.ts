@@ -8,6 +8,7 @@ import { TenantKeys1700000000600 } from './1700000000600-tenant-keys.js';
 import { ApiKeys1700000000700 } from './1700000000700-api-keys.js';
 import { Invitations1700000000800 } from './1700000000800-invitations.js';
 import { UsageRecords1700000000900 } from './1700000000900-usage-records.js';
+import { WidgetKeys1700000001600 } from './1700000001600-widget-keys.js';
 
 /** Public-schema migrations, in order (TypeORM migrations; listed, not globbed, for ESM). */
-export const PUBLIC_MIGRATIONS = [Initial1700000000000, UserTokenVersion1700000000100, RowLevelSecurity1700000000200, TenantSuspendedBy1700000000300, TenantsOwnerIndex1700000000400, AuditLog1700000000500, TenantKeys1700000000600, ApiKeys1700000000700, Invitations1700000000800, UsageRecords1700000000900];
+export const PUBLIC_MIGRATIONS = [Initial1700000000000, UserTokenVersion1700000000100, RowLevelSecurity1700000000200, TenantSuspendedBy1700000000300, TenantsOwnerIndex1700000000400, AuditLog1700000000500, TenantKeys1700000000600, ApiKeys1700000000700, Invitations1700000000800, UsageRecords1700000000900, WidgetKeys1700000001600];
