@@ -5,6 +5,8 @@
 // the audit log, pages whose API is missing showing the API's message, and a second tenant's admin
 // who sees none of it. Pages are found by their accessible names (labels, roles), so a control
 // without a label fails here. No page may trip the Content-Security-Policy.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Browser, launchBrowser, screenshot } from '../support/browser.js';
@@ -275,6 +277,70 @@ describe('dashboard journeys in Chromium', () => {
     const templates = await apiMessage('/api/templates?limit=100', owner.token);
     if (templates.status !== 200) await expect.poll(() => alertText(page)).toContain(templates.message);
     else await page.getByRole('form', { name: 'Create a template' }).waitFor();
+  });
+
+  it('creates a widget key and its snippet; the widget renders on a page of an allowed origin and is refused on another', async () => {
+    // Two loopback sites serving one page with the dashboard's snippet: one allowed, one not.
+    const snippetHolder: { html: string } = { html: '' };
+    const site = (): Promise<{ server: Server; origin: string }> =>
+      new Promise((resolve) => {
+        const server = createServer((_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/html' });
+          res.end(`<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1>${snippetHolder.html}</body></html>`);
+        }).listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+      });
+    const shop = await site();
+    const evil = await site();
+    try {
+      const patched = await request('PATCH', `/api/tenants/${parentSlug}`, { token: owner.token, body: { settings: { widget: { allowed_origins: [shop.origin] } } } });
+      expect(patched.status).toBe(200);
+      await page.goto(`${apiUrl}/app/tenants/${parentSlug}/widget`);
+      await page.getByRole('button', { name: 'Create widget key' }).click();
+      await expect.poll(() => page.getByTestId('widget-snippet').innerText()).toMatch(/data-key="tnt_pk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}"/);
+      snippetHolder.html = await page.getByTestId('widget-snippet').innerText();
+      const key = snippetHolder.html.match(/data-key="([^"]+)"/)![1]!;
+      expect(snippetHolder.html).toContain(`src="${apiUrl}/widget.js"`);
+      await screenshot(page, 'widget-key');
+
+      // What the chat API answers this key from the allowed origin (the chat routes may not be on this server yet).
+      const sessionFromShop = await request('POST', '/api/v1/chat/sessions', { headers: { 'x-api-key': key, origin: shop.origin }, body: {} });
+      const sessionFromEvil = await request('POST', '/api/v1/chat/sessions', { headers: { 'x-api-key': key, origin: evil.origin }, body: {} });
+      if (sessionFromEvil.status !== 404) expect(sessionFromEvil.body.code).toBe('widget_origin_refused');
+      // The branding it paints: the tenant's (red, saved above) where GET /api/v1/branding answers it, else the default.
+      const branding = await request('GET', '/api/v1/branding', { headers: { 'x-api-key': key, origin: shop.origin } });
+      const colour = branding.status === 200 ? 'rgb(255, 0, 0)' : 'rgb(76, 110, 245)';
+
+      for (const [origin, allowed] of [
+        [shop.origin, true],
+        [evil.origin, false],
+      ] as const) {
+        const visitor = await browser.newPage();
+        visitor.setDefaultTimeout(15_000);
+        await visitor.goto(`${origin}/`);
+        // The bubble, in the tenant's colour (on the allowed origin), inside the widget's shadow root.
+        const bubble = visitor.getByRole('button', { name: 'Open chat' });
+        await bubble.waitFor();
+        await expect.poll(() => bubble.evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).backgroundColor)).toBe(allowed ? colour : 'rgb(76, 110, 245)');
+        await bubble.press('Enter');
+        const dialog = visitor.getByRole('dialog', { name: 'Chat' });
+        await dialog.getByRole('textbox', { name: 'Your message' }).fill('When can I get a refund?');
+        await dialog.getByRole('textbox', { name: 'Your message' }).press('Enter');
+        const answer = dialog.locator('.msg.assistant, .msg.error').last();
+        if (allowed && sessionFromShop.status === 201) {
+          await expect.poll(() => answer.innerText(), { timeout: 30_000 }).not.toBe('…');
+          expect(await answer.getAttribute('class')).toContain('assistant');
+        } else {
+          // Refused (or no chat API yet): the widget says so instead of hanging.
+          await dialog.locator('.msg.error').waitFor();
+        }
+        if (!allowed) await screenshot(visitor, 'widget-refused');
+        else await screenshot(visitor, 'widget');
+        await visitor.close();
+      }
+    } finally {
+      shop.server.close();
+      evil.server.close();
+    }
   });
 
   it("a second tenant's admin sees none of it", async () => {
