@@ -49,7 +49,17 @@ function start(): void {
   bubble.className = 'bubble';
   bubble.type = 'button';
   bubble.setAttribute('aria-label', 'Open chat');
-  bubble.textContent = '💬';
+  // A speech-bubble icon (SVG, built as DOM: no markup parsing, no emoji font needed).
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '26');
+  svg.setAttribute('height', '26');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  path.setAttribute('d', 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z');
+  path.setAttribute('fill', '#fff');
+  svg.append(path);
+  bubble.append(svg);
   const panel = document.createElement('div');
   panel.className = 'panel';
   panel.setAttribute('role', 'dialog');
@@ -164,7 +174,8 @@ function start(): void {
       }
     })().catch((error: Error) => {
       answer.className = 'msg error';
-      answer.textContent = error.message;
+      // A network-level failure is also what a refused origin looks like (no CORS answer).
+      answer.textContent = error instanceof TypeError ? 'The chat is not available on this site right now.' : error.message;
     });
   });
 }
