@@ -104,6 +104,11 @@ describe('widget keys', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe(SHOP);
     expect(res.headers.get('access-control-allow-headers')).toContain('X-API-Key');
     expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+    // A preflight of another shape (a bearer token, a tenant header) is not the widget's: no CORS.
+    const other = await request('OPTIONS', '/api/v1/corpus/documents', {
+      headers: { origin: SHOP, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,x-api-key' },
+    });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('stops working at once when revoked', async () => {

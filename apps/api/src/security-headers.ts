@@ -95,7 +95,7 @@ export async function registerSecurityHeaders(app: NestFastifyApplication, confi
   });
   await app.register(fastifyHelmet, API_HEADERS);
   // Ahead of @fastify/cors: the widget's preflights are answered for any origin (widget-cors.ts).
-  registerWidgetCors(fastify);
+  registerWidgetCors(fastify, config.CORS_ORIGINS);
   if (config.CORS_ORIGINS.length > 0) {
     const options: FastifyCorsOptions = {
       origin: config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS,
