@@ -7,6 +7,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDashboard } from './build-dashboard.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
@@ -17,6 +18,8 @@ async function* files(dir, accept) {
   if (!existsSync(dir)) return;
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
+    // apps/dashboard is the web app: Vite builds it (scripts/build-dashboard.mjs), not SWC.
+    if (entry.isDirectory() && path === join(root, 'apps', 'dashboard')) continue;
     if (entry.isDirectory()) yield* files(path, accept);
     else if (accept(entry.name)) yield path;
   }
@@ -52,8 +55,10 @@ for (const top of ['apps', 'libs']) {
     );
   }
 }
+jobs.push(buildDashboard());
 await Promise.all(jobs);
 // Drop outputs whose source is gone.
 for await (const file of files(out, (name) => name.endsWith('.js') || name.endsWith('.js.map'))) {
+  if (file.startsWith(join(out, 'dashboard')) || file.startsWith(join(out, 'widget'))) continue;
   if (!produced.has(file)) await rm(file, { force: true });
 }

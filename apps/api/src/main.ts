@@ -26,6 +26,7 @@ import { AppModule } from './app.module.js';
 import { setupOpenApi } from './openapi.js';
 import { genReqId } from './request-id.js';
 import { applySecurityHeaders, registerSecurityHeaders } from './security-headers.js';
+import { registerWebApp } from './web-app.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.LOG_LEVEL, 'api');
@@ -104,10 +105,11 @@ await mountQueueDashboard(
 );
 
 setupOpenApi(app);
+await registerWebApp(app);
 await app.listen({ port: config.PORT, host: config.HOST });
 const address = fastify.server.address();
 const port = typeof address === 'object' && address ? address.port : config.PORT;
-logger.info({ port }, `API listening; docs at http://localhost:${port}/docs`);
+logger.info({ port }, `API listening; dashboard at http://localhost:${port}/app/, docs at http://localhost:${port}/docs`);
 process.send?.({ type: 'listening', port });
 // Started by `npm start`: stop (as on SIGTERM) when the launcher is gone, however it went.
 process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));

@@ -4,6 +4,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { AppConfig } from '../../../libs/config/src/index.js';
+import { APP_PREFIX, WIDGET_PATH } from './web-app.js';
+import { registerWidgetCors } from './widget-cors.js';
 
 /** Where setupOpenApi serves the Swagger UI (HTML, its JS/CSS and swagger-ui-init.js). */
 const DOCS_PREFIX = '/docs';
@@ -27,7 +29,7 @@ const API_HEADERS: FastifyHelmetOptions = {
  * data: URIs. No upgrade-insecure-requests: over plain http (a laptop, an internal host) it would
  * send the browser to https for the page's own assets.
  */
-const DOCS_CSP: FastifyHelmetOptions['contentSecurityPolicy'] = {
+const DOCS_CSP = {
   useDefaults: false,
   directives: {
     defaultSrc: ["'self'"],
@@ -42,6 +44,20 @@ const DOCS_CSP: FastifyHelmetOptions['contentSecurityPolicy'] = {
     formAction: ["'self'"],
     frameAncestors: ["'none'"],
   },
+} satisfies FastifyHelmetOptions['contentSecurityPolicy'];
+
+/**
+ * The web dashboard (/app): scripts and styles are files of our own origin (no inline script);
+ * Mantine writes its theme variables in a <style> element at run time, hence 'unsafe-inline' for
+ * styles only. A tenant's logo (branding preview) may come from any https host. The API it calls
+ * is this origin (connect-src 'self'). No upgrade-insecure-requests, as for the docs.
+ */
+const APP_CSP: FastifyHelmetOptions['contentSecurityPolicy'] = {
+  useDefaults: false,
+  directives: {
+    ...DOCS_CSP.directives,
+    imgSrc: ["'self'", 'data:', 'https:'],
+  },
 };
 
 /** What browser clients send and may read (API.md's headers). */
@@ -50,6 +66,10 @@ const CORS_EXPOSED_HEADERS = ['X-Request-ID', 'Retry-After'];
 
 function isDocsRoute(url: string): boolean {
   return url === DOCS_PREFIX || url.startsWith(`${DOCS_PREFIX}/`);
+}
+
+function isAppRoute(url: string): boolean {
+  return url === APP_PREFIX || url.startsWith(`${APP_PREFIX}/`);
 }
 
 /**
@@ -69,8 +89,13 @@ export async function registerSecurityHeaders(app: NestFastifyApplication, confi
   // (added after this one) takes up.
   fastify.addHook('onRoute', (route: RouteOptions) => {
     if (isDocsRoute(route.url)) route.helmet = { contentSecurityPolicy: DOCS_CSP };
+    if (isAppRoute(route.url)) route.helmet = { contentSecurityPolicy: APP_CSP };
+    // Other sites' pages load the widget with a <script> tag: a cross-origin (no-cors) load.
+    if (route.url === WIDGET_PATH) route.helmet = { crossOriginResourcePolicy: { policy: 'cross-origin' } };
   });
   await app.register(fastifyHelmet, API_HEADERS);
+  // Ahead of @fastify/cors: the widget's preflights are answered for any origin (widget-cors.ts).
+  registerWidgetCors(fastify, config.CORS_ORIGINS);
   if (config.CORS_ORIGINS.length > 0) {
     const options: FastifyCorsOptions = {
       origin: config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS,

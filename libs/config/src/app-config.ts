@@ -389,6 +389,8 @@ export interface RuntimeInfo {
   redis_url: string;
   api_url?: string;
   docs_url?: string;
+  /** The web dashboard (served by the API at /app). */
+  app_url?: string;
   jwt_secret?: string;
   master_key?: string;
   started_at: string;

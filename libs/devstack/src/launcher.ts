@@ -191,6 +191,7 @@ async function apps(launch: Launch): Promise<void> {
     redis_url: env.REDIS_URL,
     api_url: apiUrl,
     docs_url: `${apiUrl}/docs`,
+    app_url: `${apiUrl}/app/`,
     jwt_secret: env.JWT_SECRET,
     master_key: env.MASTER_KEY,
     started_at: new Date().toISOString(),
@@ -201,7 +202,7 @@ async function apps(launch: Launch): Promise<void> {
   };
   launch.runtime = runtime;
   await writeRuntime(launch.dataDir, runtime);
-  say(`Tenantry is up: API ${apiUrl}  docs ${apiUrl}/docs  (Ctrl-C stops it)`);
+  say(`Tenantry is up: dashboard ${apiUrl}/app/  API ${apiUrl}  docs ${apiUrl}/docs  (Ctrl-C stops it)`);
 }
 
 /**

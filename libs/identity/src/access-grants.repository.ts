@@ -13,6 +13,9 @@ export interface PresentedKeyRow {
   email: string | null;
   expired: boolean;
   revoked: boolean;
+  kind: 'secret' | 'widget';
+  /** The owning tenant's settings.widget.allowed_origins (widget keys only; else null). */
+  allowed_origins: unknown;
 }
 
 export interface AcceptedInvitation {
@@ -33,7 +36,8 @@ export class AccessGrantsRepository {
   async keyByPrefix(prefix: string): Promise<PresentedKeyRow | null> {
     const rows = (await this.dataSource.query(
       `SELECT k.id, k.tenant_id, k.tenant_scope, k.key_hash, k.scopes, k.created_by, u.email,
-              (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired, k.revoked_at IS NOT NULL AS revoked
+              (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired, k.revoked_at IS NOT NULL AS revoked, k.kind,
+              CASE WHEN k.kind = 'widget' THEN (SELECT t.settings -> 'widget' -> 'allowed_origins' FROM public.tenants t WHERE t.id = k.tenant_id) END AS allowed_origins
          FROM public.api_keys k LEFT JOIN public.users u ON u.id = k.created_by
         WHERE k.prefix = $1`,
       [prefix],

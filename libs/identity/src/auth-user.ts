@@ -8,6 +8,9 @@ export interface ApiKeyGrant {
   scopes: string[];
   /** The creator's platform-admin flag: the key never acts as one, but its creator's rights bound its scopes. */
   creatorIsPlatformAdmin: boolean;
+  /** `widget`: a publishable widget key, accepted only from `origin` (one of the tenant's allowed origins). */
+  kind?: 'secret' | 'widget';
+  origin?: string;
 }
 
 /** The authenticated caller, as the JWT or api-key strategy puts it on `request.user`. */

@@ -14,6 +14,7 @@ import { UsageMetering1700000001300 } from './1700000001300-usage-metering.js';
 import { Billing1700000001400 } from './1700000001400-billing.js';
 import { TenantMigrationRuns1700000001500 } from './1700000001500-tenant-migration-runs.js';
 import { TenantExports1700000001510 } from './1700000001510-tenant-exports.js';
+import { WidgetKeys1700000001600 } from './1700000001600-widget-keys.js';
 
 /** Public-schema migrations, in order (TypeORM migrations; listed, not globbed, for ESM). */
 export const PUBLIC_MIGRATIONS = [
@@ -33,4 +34,5 @@ export const PUBLIC_MIGRATIONS = [
   Billing1700000001400,
   TenantMigrationRuns1700000001500,
   TenantExports1700000001510,
+  WidgetKeys1700000001600,
 ];

@@ -5,6 +5,8 @@ import { Optional } from '../../../common/src/index.js';
 import { ALL_PERMISSIONS, type Permission } from '../../../rbac/src/index.js';
 import { trim } from '../tenants/tenant.dto.js';
 
+export const API_KEY_KINDS = ['secret', 'widget'] as const;
+
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'CI ingestion', maxLength: 200 })
   @Transform(trim) @IsString() @MinLength(1) @MaxLength(200)
@@ -25,12 +27,21 @@ export class CreateApiKeyDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'when the key stops working (in the future); none: never' })
   @Optional() @IsDateString({ strict: true })
   expires_at?: string;
+
+  @ApiPropertyOptional({
+    enum: API_KEY_KINDS,
+    default: 'secret',
+    description: '`widget`: a publishable key (`tnt_pk_...`) for the embeddable chat widget: scopes exactly `conversations:write`, this tenant only, accepted only from the origins in settings.widget.allowed_origins',
+  })
+  @Optional() @IsIn(API_KEY_KINDS)
+  kind?: (typeof API_KEY_KINDS)[number];
 }
 
 export class ApiKeyDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
-  @ApiProperty({ description: 'the visible part of the key: tnt_<prefix>_...' }) prefix: string;
+  @ApiProperty({ description: 'the visible part of the key: tnt_<prefix>_... (tnt_pk_<prefix>_... for a widget key)' }) prefix: string;
+  @ApiProperty({ enum: API_KEY_KINDS }) kind: string;
   @ApiProperty({ enum: ALL_PERMISSIONS, isArray: true }) scopes: string[];
   @ApiProperty({ format: 'uuid', description: 'the tenant the key acts in' }) tenant_scope: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) created_by: string | null;

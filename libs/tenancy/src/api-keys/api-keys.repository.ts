@@ -7,6 +7,7 @@ export interface ApiKeyRow {
   tenant_id: string;
   name: string;
   prefix: string;
+  kind: 'secret' | 'widget';
   scopes: string[];
   tenant_scope: string;
   created_by: string | null;
@@ -16,7 +17,7 @@ export interface ApiKeyRow {
   created_at: Date;
 }
 
-const COLUMNS = `id, tenant_id, name, prefix, scopes, tenant_scope, created_by, expires_at, last_used_at, revoked_at, created_at`;
+const COLUMNS = `id, tenant_id, name, prefix, kind, scopes, tenant_scope, created_by, expires_at, last_used_at, revoked_at, created_at`;
 
 export interface NewApiKeyRow {
   tenantId: string;
@@ -24,6 +25,7 @@ export interface NewApiKeyRow {
   name: string;
   prefix: string;
   hash: Buffer;
+  kind: 'secret' | 'widget';
   scopes: readonly string[];
   createdBy: string;
   expiresAt: string | null;
@@ -53,9 +55,9 @@ export class ApiKeysRepository {
     )) as [{ n: number }];
     if (n >= limit) return { limit };
     const rows = (await m.query(
-      `INSERT INTO public.api_keys (tenant_id, tenant_scope, name, prefix, key_hash, scopes, created_by, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-      [k.tenantId, k.tenantScope, k.name, k.prefix, k.hash, k.scopes, k.createdBy, k.expiresAt],
+      `INSERT INTO public.api_keys (tenant_id, tenant_scope, name, prefix, key_hash, scopes, created_by, expires_at, kind)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+      [k.tenantId, k.tenantScope, k.name, k.prefix, k.hash, k.scopes, k.createdBy, k.expiresAt, k.kind],
     )) as ApiKeyRow[];
     return rows[0]!;
   }

@@ -10,13 +10,16 @@ import { TenantsRepository } from '../tenants/tenants.repository.js';
 import type { ApiKeyDto, ApiKeyListDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto.js';
 import { type ApiKeyRow, ApiKeysRepository } from './api-keys.repository.js';
 
+const WIDGET_SCOPE = 'conversations:write';
+
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 function toDto(row: ApiKeyRow): ApiKeyDto {
   return {
     id: row.id,
     name: row.name,
-    prefix: row.prefix,
+    prefix: row.kind === 'widget' ? `pk_${row.prefix}` : row.prefix,
+    kind: row.kind,
     scopes: row.scopes,
     tenant_scope: row.tenant_scope,
     created_by: row.created_by,
@@ -27,8 +30,16 @@ function toDto(row: ApiKeyRow): ApiKeyDto {
   };
 }
 
+/** The widget key's one shape: conversations:write, on the tenant that makes it (no descendant). */
+function assertWidgetKey(scopes: string[], tenantId: string, tenantScope: string | undefined, slug: string): void {
+  const problems: Array<{ field: string; message: string }> = [];
+  if (scopes.length !== 1 || scopes[0] !== WIDGET_SCOPE) problems.push({ field: 'scopes', message: `a widget key has exactly the scope ${WIDGET_SCOPE}` });
+  if (tenantScope !== undefined && tenantScope !== tenantId && tenantScope !== slug) problems.push({ field: 'tenant_scope', message: 'a widget key acts in its own tenant only' });
+  if (problems.length > 0) throw new ValidationFailed('invalid widget key', problems);
+}
+
 /** What the audit log keeps of a key (never a secret: there is none in the row). */
-const audited = (row: ApiKeyRow) => ({ name: row.name, prefix: row.prefix, scopes: row.scopes, tenant_scope: row.tenant_scope, expires_at: iso(row.expires_at), revoked_at: iso(row.revoked_at) });
+const audited = (row: ApiKeyRow) => ({ name: row.name, prefix: row.prefix, kind: row.kind, scopes: row.scopes, tenant_scope: row.tenant_scope, expires_at: iso(row.expires_at), revoked_at: iso(row.revoked_at) });
 
 /** A tenant's API keys: created (the secret shown once), listed, revoked; all audited. */
 @Injectable()
@@ -45,6 +56,8 @@ export class ApiKeysService {
     const ability = abilityFor(scope);
     const beyond = scopes.filter((p) => !ability || !grantsAll(ability, [p]));
     if (beyond.length > 0) throw new ScopesExceedCaller(beyond);
+    const kind = dto.kind ?? 'secret';
+    if (kind === 'widget') assertWidgetKey(scopes, scope.tenant.id, dto.tenant_scope ?? dto.tenantScope, scope.tenant.slug);
     const tenantScope = await this.tenantScope(scope.tenant.id, dto.tenant_scope ?? dto.tenantScope);
     let expiresAt: string | null = null;
     if (dto.expires_at !== undefined) {
@@ -52,7 +65,7 @@ export class ApiKeysService {
       if (!(at.getTime() > Date.now())) throw new ValidationFailed('expires_at must be in the future', [{ field: 'expires_at', message: 'must be in the future' }]);
       expiresAt = at.toISOString();
     }
-    const secret = generateApiKey();
+    const secret = generateApiKey(kind);
     const row = await this.repo.transaction(async (m) => {
       const inserted = await this.repo.insertWithinLimit(m, {
         tenantId: scope.tenant.id,
@@ -60,6 +73,7 @@ export class ApiKeysService {
         name: dto.name,
         prefix: secret.prefix,
         hash: secret.hash,
+        kind,
         scopes,
         createdBy: userId,
         expiresAt,

@@ -1,0 +1,371 @@
+// The web dashboard in a real Chromium (Debian's, driven by playwright-core) against the real API
+// and worker: what it serves (redirect, SPA fallback, caching, CSP), and the journeys that work on
+// this server: log in, create a tenant and watch it become active, create a child, invite a
+// member, create and revoke a key, documents and `?q=` search, settings with the branding preview,
+// the audit log, pages whose API is missing showing the API's message, and a second tenant's admin
+// who sees none of it. Pages are found by their accessible names (labels, roles), so a control
+// without a label fails here. No page may trip the Content-Security-Policy.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type Browser, launchBrowser, screenshot } from '../support/browser.js';
+import { activeTenant, client, registerUser, type TestUser, uniqueSlug } from '../support/http.js';
+
+const { apiUrl } = inject('stack');
+const request = client(apiUrl);
+let browser: Browser;
+let page: Page;
+let owner: TestUser;
+const parentSlug = uniqueSlug('ui');
+const childSlug = uniqueSlug('uichild');
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  page = await browser.newPage();
+  page.setDefaultTimeout(15_000);
+  owner = await registerUser(request, 'Ada Owner');
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function logIn(user: TestUser): Promise<void> {
+  await page.goto(`${apiUrl}/app/`);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByRole('textbox', { name: 'Password' }).fill(user.password);
+  // Keyboard: Enter in the password field submits.
+  await page.getByRole('textbox', { name: 'Password' }).press('Enter');
+  await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+}
+
+async function logOut(): Promise<void> {
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+}
+
+/** The API's own `message` for the same call, to compare with what the page shows. */
+async function apiMessage(path: string, token: string): Promise<{ status: number; message: string }> {
+  const res = await request('GET', path, { token });
+  return { status: res.status, message: res.body?.message };
+}
+
+const alertText = (p: Page) => p.getByRole('alert').first().innerText();
+
+describe('the dashboard as served by the API', () => {
+  it('redirects / to /app/, falls back to index.html for app routes, caches hashed assets for good and index.html never', async () => {
+    const root = await fetch(`${apiUrl}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/app/');
+
+    const deep = await fetch(`${apiUrl}/app/tenants/acme/usage`);
+    expect(deep.status).toBe(200);
+    expect(deep.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(deep.headers.get('cache-control')).toBe('no-cache');
+    const html = await deep.text();
+    // No inline script: the only scripts are files of our origin, and the CSP allows no other.
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const csp = deep.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("connect-src 'self'");
+
+    const asset = html.match(/src="(\/app\/assets\/[^"]+\.js)"/)?.[1];
+    expect(asset).toBeTruthy();
+    const js = await fetch(`${apiUrl}${asset}`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toMatch(/javascript/);
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    expect(js.headers.get('cache-control')).toContain('max-age=31536000');
+
+    const missing = await fetch(`${apiUrl}/app/assets/nothing-here.js`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
+    // The JSON API keeps its own CSP (nothing allowed).
+    const health = await fetch(`${apiUrl}/health`);
+    expect(health.headers.get('content-security-policy')).toContain("default-src 'none'");
+  });
+
+  it('serves /widget.js as one script that other sites may load', async () => {
+    const widget = await fetch(`${apiUrl}/widget.js`);
+    expect(widget.status).toBe(200);
+    expect(widget.headers.get('content-type')).toMatch(/javascript/);
+    expect(widget.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect(widget.headers.get('cache-control')).toBe('public, max-age=300');
+    const body = await widget.text();
+    expect(body).toContain('data-tenantry-widget');
+    expect(body).not.toMatch(/^import |\bimport\(/m);
+  });
+});
+
+describe('dashboard journeys in Chromium', () => {
+  it('refuses a wrong password with the API message, then logs in', async () => {
+    await page.goto(`${apiUrl}/app/`);
+    await page.getByLabel('Email').fill(owner.email);
+    await page.getByRole('textbox', { name: 'Password' }).fill('not-the-password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const refused = await request('POST', '/api/v1/auth/login', { body: { email: owner.email, password: 'not-the-password' } });
+    expect(refused.status).toBe(401);
+    await expect.poll(() => alertText(page)).toContain(refused.body.message);
+    await screenshot(page, 'login');
+    await logIn(owner);
+    await expect.poll(() => page.getByTestId('whoami').innerText()).toBe(owner.email);
+  });
+
+  it('creates a tenant with a plan and shows it turn active, then a child under it', async () => {
+    await page.getByRole('button', { name: 'Create tenant' }).click();
+    const form = page.getByRole('form', { name: 'Create tenant' });
+    await form.getByLabel('Name').fill('UI Parent');
+    await form.getByLabel('Slug').fill(parentSlug);
+    await form.getByLabel('Plan').click();
+    await page.getByRole('option', { name: 'growth' }).click();
+    await form.getByRole('button', { name: 'Create' }).click();
+    const row = page.getByTestId(`tenant-row-${parentSlug}`);
+    await row.getByTestId('status-badge').filter({ hasText: 'active' }).waitFor({ timeout: 20_000 });
+    const parent = await request('GET', `/api/tenants/${parentSlug}`, { token: owner.token });
+    expect(parent.body).toMatchObject({ name: 'UI Parent', plan: 'growth', status: 'active', parent_id: null });
+
+    await row.getByRole('button', { name: 'Add a child tenant to UI Parent' }).click();
+    const childForm = page.getByRole('form', { name: 'Create tenant' });
+    await expect.poll(() => childForm.getByLabel('Parent tenant').inputValue()).toContain(parentSlug);
+    await childForm.getByLabel('Name').fill('UI Child');
+    await childForm.getByLabel('Slug').fill(childSlug);
+    await childForm.getByRole('button', { name: 'Create' }).click();
+    await page.getByTestId(`tenant-row-${childSlug}`).getByTestId('status-badge').filter({ hasText: 'active' }).waitFor({ timeout: 20_000 });
+    const child = await request('GET', `/api/tenants/${childSlug}`, { token: owner.token });
+    expect(child.body.parent_id).toBe(parent.body.id);
+    // The tree: the child's row comes right after its parent's.
+    const slugs = await page.locator('[data-testid^="tenant-row-"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')));
+    expect(slugs.indexOf(`tenant-row-${childSlug}`)).toBe(slugs.indexOf(`tenant-row-${parentSlug}`) + 1);
+    await screenshot(page, 'tenants');
+  });
+
+  it('shows the API message when a slug is refused, and creates nothing', async () => {
+    await page.getByRole('button', { name: 'Create tenant' }).click();
+    const form = page.getByRole('form', { name: 'Create tenant' });
+    await form.getByLabel('Name').fill('Duplicate');
+    await form.getByLabel('Slug').fill(parentSlug);
+    await form.getByRole('button', { name: 'Create' }).click();
+    const direct = await request('POST', '/api/tenants', { token: owner.token, body: { name: 'Duplicate', slug: parentSlug, plan: 'starter' } });
+    expect(direct.status).toBe(409);
+    await expect.poll(() => form.getByRole('alert').innerText()).toContain(direct.body.message);
+    await page.keyboard.press('Escape');
+    const list = await request('GET', '/api/tenants?limit=100', { token: owner.token });
+    expect(list.body.tenants.filter((t: { name: string }) => t.name === 'Duplicate')).toEqual([]);
+  });
+
+  it('invites a member with a role', async () => {
+    await page.goto(`${apiUrl}/app/tenants/${parentSlug}/members`);
+    const invitee = `${uniqueSlug('invitee')}@example.com`;
+    const form = page.getByRole('form', { name: 'Invite a member' });
+    await form.getByLabel('Email').fill(invitee);
+    await form.getByLabel('Role').click();
+    await page.getByRole('option', { name: 'admin' }).click();
+    await form.getByRole('button', { name: 'Invite' }).click();
+    await page.getByRole('status').filter({ hasText: 'Invitation sent.' }).waitFor();
+    await page.getByRole('table', { name: 'Pending invitations' }).getByText(invitee).waitFor();
+    const members = await request('GET', `/api/tenants/${parentSlug}/members`, { token: owner.token });
+    expect(members.body.invitations).toEqual([expect.objectContaining({ email: invitee, role: 'admin' })]);
+    await screenshot(page, 'members');
+  });
+
+  it('creates an API key, shows its secret once, and revokes it', async () => {
+    await page.goto(`${apiUrl}/app/tenants/${parentSlug}/keys`);
+    const form = page.getByRole('form', { name: 'Create an API key' });
+    await form.getByLabel('Key name').fill('ui-key');
+    await form.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.getByTestId('new-key').innerText();
+    expect(secret).toMatch(/^tnt_/);
+    await page.getByRole('button', { name: 'Copy' }).waitFor();
+    // The key works (corpus:read, the default scope) ...
+    expect((await request('GET', '/api/v1/corpus/documents', { headers: { 'x-api-key': secret } })).status).toBe(200);
+    await screenshot(page, 'api-keys');
+    // ... and a reload never shows the secret again.
+    await page.reload();
+    await page.getByTestId('key-row-ui-key').waitFor();
+    expect(await page.content()).not.toContain(secret);
+    await page.getByRole('button', { name: 'Revoke ui-key' }).click();
+    await page.getByTestId('key-row-ui-key').getByText(/^revoked/).waitFor();
+    expect((await request('GET', '/api/v1/corpus/documents', { headers: { 'x-api-key': secret } })).status).toBe(401);
+  });
+
+  it('adds documents and finds one by search', async () => {
+    await page.goto(`${apiUrl}/app/tenants/${parentSlug}/corpus`);
+    const add = page.getByRole('form', { name: 'Add a document' });
+    for (const [title, content] of [
+      ['Returns policy', 'Refunds are granted within thirty days of purchase.'],
+      ['Shipping', 'We ship worldwide from our warehouse.'],
+    ] as const) {
+      await add.getByLabel('Title').fill(title);
+      await add.getByLabel('Content').fill(content);
+      await add.getByRole('button', { name: 'Add document' }).click();
+      await page.getByRole('table', { name: 'Documents' }).getByRole('cell', { name: title, exact: true }).waitFor();
+    }
+    const search = page.getByRole('search', { name: 'Search documents' });
+    await search.getByLabel('Search the corpus').fill('refunds');
+    await search.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('status').filter({ hasText: '1 document(s) matching “refunds”' }).waitFor();
+    const titles = await page.getByRole('table', { name: 'Documents' }).locator('tbody tr td:first-child').allInnerTexts();
+    expect(titles).toEqual(['Returns policy']);
+    await screenshot(page, 'corpus');
+  });
+
+  it('edits settings with a live branding preview, saves them, and the audit log shows the change', async () => {
+    await page.goto(`${apiUrl}/app/tenants/${parentSlug}/settings`);
+    const form = page.getByRole('form', { name: 'Tenant settings' });
+    await form.getByLabel('Display name').fill('Acme Help');
+    await form.getByLabel('Primary colour').fill('#ff0000');
+    const bubble = page.getByTestId('branding-preview-bubble');
+    await expect.poll(() => bubble.evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).backgroundColor)).toBe('rgb(255, 0, 0)');
+    expect(await page.getByTestId('branding-preview').innerText()).toContain('Acme Help');
+    await form.getByLabel('Blocked patterns or topics (one per line)').fill('competitor prices');
+    await form.getByLabel('Widget allowed origins (one per line, e.g. https://shop.example.com)').fill('https://shop.example.test');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const saved = await request('GET', `/api/tenants/${parentSlug}`, { token: owner.token });
+    expect(saved.body.settings).toMatchObject({
+      branding: { display_name: 'Acme Help', primary_color: '#ff0000' },
+      guardrails: { blocked: ['competitor prices'], redact_pii: false },
+      widget: { allowed_origins: ['https://shop.example.test'] },
+    });
+    await screenshot(page, 'settings');
+
+    // Bad input: a webhook list that is not JSON is caught before sending; nothing changes.
+    await form.getByLabel('Outgoing webhooks (JSON list of {url, events, secret})').fill('[not json');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(() => form.getByRole('alert').innerText()).toContain('Webhooks must be a JSON list');
+    // An invalid domain reaches the API, whose message is shown; nothing changes either.
+    await form.getByLabel('Outgoing webhooks (JSON list of {url, events, secret})').fill('[]');
+    await form.getByLabel('Custom domains (one hostname per line)').fill('Not A Host!');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(() => form.getByRole('alert').innerText()).toContain('invalid settings');
+    const after = await request('GET', `/api/tenants/${parentSlug}`, { token: owner.token });
+    expect(after.body.updated_at).toBe(saved.body.updated_at);
+
+    await page.goto(`${apiUrl}/app/tenants/${parentSlug}/audit`);
+    const filter = page.getByRole('form', { name: 'Filter the audit log' });
+    await filter.getByLabel('Action').fill('tenant.updated');
+    await filter.getByRole('button', { name: 'Filter' }).click();
+    const log = page.getByRole('table', { name: 'Audit log' });
+    await log.getByRole('cell', { name: 'tenant.updated', exact: true }).first().waitFor();
+    const actions = await log.locator('tbody tr td:nth-child(2)').allInnerTexts();
+    expect(actions.length).toBeGreaterThan(0);
+    expect(new Set(actions)).toEqual(new Set(['tenant.updated']));
+    expect(await log.innerText()).toContain('#ff0000');
+    await screenshot(page, 'audit-log');
+  });
+
+  it('shows what the API answers on every tab, never a blank page', async () => {
+    const tenant = (await request('GET', `/api/tenants/${parentSlug}`, { token: owner.token })).body;
+    const tabs: Array<[string, string, string]> = [
+      ['usage', `/api/tenants/${tenant.id}/usage?period=7d`, 'Daily usage per resource over 7d'],
+      ['quotas', `/api/tenants/${tenant.id}/quotas`, ''],
+      ['billing', `/api/tenants/${tenant.id}/billing`, ''],
+    ];
+    for (const [tab, path, landmark] of tabs) {
+      await page.goto(`${apiUrl}/app/tenants/${parentSlug}/${tab}`);
+      const direct = await apiMessage(path, owner.token);
+      if (direct.status === 200) {
+        if (landmark) await page.getByRole('img', { name: landmark }).waitFor();
+      } else {
+        await expect.poll(() => alertText(page), { message: `${tab}: the API said ${direct.status} ${direct.message}` }).toContain(direct.message);
+      }
+      await screenshot(page, tab);
+    }
+    await page.goto(`${apiUrl}/app/templates`);
+    const templates = await apiMessage('/api/templates?limit=100', owner.token);
+    if (templates.status !== 200) await expect.poll(() => alertText(page)).toContain(templates.message);
+    else await page.getByRole('form', { name: 'Create a template' }).waitFor();
+  });
+
+  it('creates a widget key and its snippet; the widget renders on a page of an allowed origin and is refused on another', async () => {
+    // Two loopback sites serving one page with the dashboard's snippet: one allowed, one not.
+    const snippetHolder: { html: string } = { html: '' };
+    const site = (): Promise<{ server: Server; origin: string }> =>
+      new Promise((resolve) => {
+        const server = createServer((_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/html' });
+          res.end(`<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1>${snippetHolder.html}</body></html>`);
+        }).listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+      });
+    const shop = await site();
+    const evil = await site();
+    try {
+      const patched = await request('PATCH', `/api/tenants/${parentSlug}`, { token: owner.token, body: { settings: { widget: { allowed_origins: [shop.origin] } } } });
+      expect(patched.status).toBe(200);
+      await page.goto(`${apiUrl}/app/tenants/${parentSlug}/widget`);
+      await page.getByRole('button', { name: 'Create widget key' }).click();
+      await expect.poll(() => page.getByTestId('widget-snippet').innerText()).toMatch(/data-key="tnt_pk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}"/);
+      snippetHolder.html = await page.getByTestId('widget-snippet').innerText();
+      const key = snippetHolder.html.match(/data-key="([^"]+)"/)![1]!;
+      expect(snippetHolder.html).toContain(`src="${apiUrl}/widget.js"`);
+      await screenshot(page, 'widget-key');
+
+      // What the chat API answers this key from the allowed origin (the chat routes may not be on this server yet).
+      const sessionFromShop = await request('POST', '/api/v1/chat/sessions', { headers: { 'x-api-key': key, origin: shop.origin }, body: {} });
+      const sessionFromEvil = await request('POST', '/api/v1/chat/sessions', { headers: { 'x-api-key': key, origin: evil.origin }, body: {} });
+      if (sessionFromEvil.status !== 404) expect(sessionFromEvil.body.code).toBe('widget_origin_refused');
+      // The branding it paints: the tenant's (red, saved above) where GET /api/v1/branding answers it, else the default.
+      const branding = await request('GET', '/api/v1/branding', { headers: { 'x-api-key': key, origin: shop.origin } });
+      const colour = branding.status === 200 ? 'rgb(255, 0, 0)' : 'rgb(76, 110, 245)';
+
+      for (const [origin, allowed] of [
+        [shop.origin, true],
+        [evil.origin, false],
+      ] as const) {
+        const visitor = await browser.newPage();
+        visitor.setDefaultTimeout(15_000);
+        await visitor.goto(`${origin}/`);
+        // The bubble, in the tenant's colour (on the allowed origin), inside the widget's shadow root.
+        const bubble = visitor.getByRole('button', { name: 'Open chat' });
+        await bubble.waitFor();
+        await expect.poll(() => bubble.evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).backgroundColor)).toBe(allowed ? colour : 'rgb(76, 110, 245)');
+        await bubble.press('Enter');
+        const dialog = visitor.getByRole('dialog', { name: 'Chat' });
+        await dialog.getByRole('textbox', { name: 'Your message' }).fill('When can I get a refund?');
+        await dialog.getByRole('textbox', { name: 'Your message' }).press('Enter');
+        const answer = dialog.locator('.msg.assistant, .msg.error').last();
+        if (allowed && sessionFromShop.status === 201) {
+          await expect.poll(() => answer.innerText(), { timeout: 30_000 }).not.toBe('…');
+          expect(await answer.getAttribute('class')).toContain('assistant');
+        } else {
+          // Refused (or no chat API yet): the widget says so instead of hanging.
+          await dialog.locator('.msg.error').waitFor();
+        }
+        if (!allowed) await screenshot(visitor, 'widget-refused');
+        else await screenshot(visitor, 'widget');
+        await visitor.close();
+      }
+    } finally {
+      shop.server.close();
+      evil.server.close();
+    }
+  });
+
+  it("a second tenant's admin sees none of it", async () => {
+    const other = await activeTenant(request, { name: 'Other Co' });
+    await logOut();
+    await logIn(other.owner);
+    await page.getByTestId(`tenant-row-${other.tenant.slug}`).waitFor();
+    const visible = await page.locator('[data-testid^="tenant-row-"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')));
+    expect(visible).toEqual([`tenant-row-${other.tenant.slug}`]);
+
+    const refused = await apiMessage(`/api/tenants/${parentSlug}`, other.owner.token);
+    expect(refused.status).toBe(403);
+    for (const tab of ['settings', 'corpus', 'keys', 'audit']) {
+      await page.goto(`${apiUrl}/app/tenants/${parentSlug}/${tab}`);
+      await expect.poll(() => alertText(page)).toContain(refused.message);
+      const text = await page.locator('body').innerText();
+      for (const secret of ['Acme Help', 'Returns policy', 'ui-key', 'UI Parent']) expect(text).not.toContain(secret);
+    }
+    // Their own corpus holds none of the first tenant's documents.
+    await page.goto(`${apiUrl}/app/tenants/${other.tenant.slug}/corpus`);
+    await page.getByRole('status').filter({ hasText: '0 document(s)' }).waitFor();
+    await screenshot(page, 'other-tenant');
+  });
+
+  it('tripped no Content-Security-Policy and threw no page error', () => {
+    expect(browser.problems).toEqual([]);
+  });
+});
