@@ -8,10 +8,12 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { RequestMethod } from '@nestjs/common';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AppModule } from '../../apps/api/src/app.module.js';
 import { loadConfig } from '../../libs/config/src/index.js';
+import { userEventsChannel } from '../../libs/identity/src/index.js';
 import { collectControllers } from '../../libs/rbac/src/index.js';
 import { activeTenant, client, registerUser, type TestUser, uniqueSlug } from '../support/http.js';
 import {
@@ -74,6 +76,27 @@ async function createTemplate(token: string, tenantId: string): Promise<string> 
   return res.body.id as string;
 }
 
+async function createInvitation(token: string, tenantId: string): Promise<string> {
+  const res = await request('POST', `/api/tenants/${tenantId}/members`, { token, body: { email: `${uniqueSlug('invitee')}@example.com`, role: 'member' } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.invitation.id as string;
+}
+
+/**
+ * Operator endpoints kept out of the public API document (ApiExcludeController): Prometheus
+ * text at /metrics and the edge's on-demand TLS check. Both are loopback-or-token only and are
+ * tested in operations.e2e-spec.ts; the test below sends them hostile input too.
+ */
+const UNDOCUMENTED = ['GET /metrics', 'GET /api/internal/domain-allowed'];
+
+/**
+ * Operations whose valid call needs a secret from outside the API, so the generator cannot make
+ * a valid baseline: the SSO redirect and callback need a live OIDC provider (sso.e2e-spec.ts runs
+ * one), accepting an invitation needs the token mailed to the invitee (members.e2e-spec.ts).
+ * Their hostile cases are still swept; only the "baseline accepted" check skips them.
+ */
+const NO_VALID_BASELINE = ['GET /api/v1/auth/sso/{slug}', 'GET /api/v1/auth/sso/{slug}/callback', 'POST /api/v1/auth/invitations/accept'];
+
 /** For routes of uploaded files, fine-tune jobs and templates: one of the caller's own (a finished export job for jobs). */
 async function ownResourceId(path: string, token: string, tenantId: string): Promise<string | undefined> {
   const headers = { 'x-tenant-id': tenantId };
@@ -94,6 +117,20 @@ async function ownResourceId(path: string, token: string, tenantId: string): Pro
     return res.body.id as string;
   }
   if (path.startsWith('/api/templates/{id}')) return createTemplate(token, tenantId);
+  if (path.startsWith('/api/v1/chat/sessions/{id}')) {
+    const res = await request('POST', '/api/v1/chat/sessions', { token, headers, body: {} });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body.id as string;
+  }
+  if (path.startsWith('/api/tenants/{tenant}/export/{id}')) {
+    const res = await request('POST', `/api/tenants/${tenantId}/export`, { token });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    for (let i = 0; i < 400; i++) {
+      if ((await request('GET', `/api/tenants/${tenantId}/export/${res.body.id}`, { token })).body.status === 'done') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return res.body.id as string;
+  }
   return undefined;
 }
 
@@ -103,6 +140,10 @@ async function sweeper(op: SweptOperation, admin: boolean): Promise<SweepContext
   let token = owner.token;
   if (admin) {
     await db.query('UPDATE public.users SET is_platform_admin = true WHERE id = $1', [owner.id]);
+    // as the CLI does: every API process drops its cached copy of the user at once
+    const redis = new Redis(stack.redisUrl);
+    await redis.publish(userEventsChannel(loadConfig(stack.env)), JSON.stringify({ id: owner.id }));
+    await redis.quit();
     token = (await request('POST', '/api/v1/auth/login', { body: { email: owner.email, password: owner.password } })).body.access_token as string;
   }
   const documentId = await createDocument(token, tenant.id, 'mine');
@@ -112,6 +153,8 @@ async function sweeper(op: SweptOperation, admin: boolean): Promise<SweepContext
   // Files, fine-tune jobs and templates: an id of the caller's own.
   const ownId = keyId ?? (await ownResourceId(op.path, token, tenant.id));
   const templateId = /apply-template/.test(op.path) ? await createTemplate(token, tenant.id) : undefined;
+  // Routes of a pending invitation take its id.
+  const invitationId = /\{invitation_id\}/.test(op.path) ? await createInvitation(token, tenant.id) : undefined;
   return {
     doc,
     token,
@@ -119,6 +162,7 @@ async function sweeper(op: SweptOperation, admin: boolean): Promise<SweepContext
     tenantSlug: tenant.slug,
     baseDomain: TEST_BASE_DOMAIN,
     bodyLimit: Number(stack.env.BODY_LIMIT_BYTES ?? 1024 * 1024),
+    stripeWebhookSecret: stack.env.STRIPE_WEBHOOK_SECRET,
     fixtures: {
       // Hints by name: a real id of the caller's own tenant or document; the caller's own
       // credentials where an operation checks them (login, password change), fresh ones elsewhere.
@@ -126,6 +170,9 @@ async function sweeper(op: SweptOperation, admin: boolean): Promise<SweepContext
         tenant: () => tenant.id,
         id: () => ownId ?? documentId,
         template_id: () => templateId ?? randomUUID(),
+        invitation_id: () => invitationId ?? randomUUID(),
+        // a template made for the caller's own tenant (a global one needs a platform admin)
+        parent_id: () => tenant.id,
         email: () => (op.path.endsWith('/login') ? owner.email : `${uniqueSlug('sweep')}@example.com`),
         password: () => owner.password,
         current_password: () => owner.password,
@@ -202,10 +249,17 @@ describe('bad-input sweep over /docs-json', () => {
         }
       }
     }
-    const documented = operations(doc).map((o) => `${o.method} ${o.path}`);
+    const documented = [...operations(doc).map((o) => `${o.method} ${o.path}`), ...UNDOCUMENTED];
     expect(served.length).toBeGreaterThan(0);
     expect(served.filter((r) => !documented.includes(r))).toEqual([]);
     expect(documented.filter((r) => !served.includes(r))).toEqual([]);
+  });
+
+  it('the undocumented operator endpoints answer hostile input with a 4xx in the error shape', async () => {
+    for (const path of ['/api/internal/domain-allowed?domain=%00', '/api/internal/domain-allowed?domain=' + 'a'.repeat(5000), '/metrics?x=%00']) {
+      const res = await fetch(`${stack.apiUrl}${path}`);
+      expect(res.status, path).toBeLessThan(500);
+    }
   });
 
   it('no hostile case gets a 5xx, a slow answer, a reset or a body out of shape, and the victim tenant is unchanged', { timeout: 600_000 }, async () => {
@@ -250,7 +304,7 @@ describe('bad-input sweep over /docs-json', () => {
     const problems = outcomes.filter((o) => o.problem).map((o) => `${o.case.operation} / ${o.case.label}: ${o.problem}`);
     expect(problems).toEqual([]);
     // the generator built valid requests: every baseline was accepted (409: valid, but not in this state, e.g. provisioning an active tenant)
-    expect(Object.entries(baselines).filter(([, status]) => status >= 400 && status !== 409)).toEqual([]);
+    expect(Object.entries(baselines).filter(([name, status]) => status >= 400 && status !== 409 && !NO_VALID_BASELINE.includes(name))).toEqual([]);
     expect(ops.length).toBe(Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).length, 0));
     expect([...perOperation.values()].every((n) => n >= MIN_CASES_PER_OPERATION)).toBe(true);
 

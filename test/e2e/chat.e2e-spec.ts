@@ -165,6 +165,36 @@ describe('chat with the extractive provider', () => {
   });
 });
 
+describe('chat budgets (metering Quotas)', () => {
+  it('messages_per_month: the message past the budget is 402 with the limit and resets_at, and nothing of it is stored', async () => {
+    const { tenant, chat } = await newChat({ messages_per_month: 2 });
+    await chat.doc(...CORPUS.returns);
+    const session = await chat.createSession({});
+    expect(session.status, JSON.stringify(session.body)).toBe(201);
+    for (let i = 0; i < 2; i++) {
+      const ok = await chat.post(session.body.id, { content: 'returns accepted within 30 days?' });
+      expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+    }
+    const refused = await chat.post(session.body.id, { content: 'returns accepted within 30 days?' });
+    expect(refused.status, JSON.stringify(refused.body)).toBe(402);
+    expect(refused.body.message).toBeTruthy();
+    const details = JSON.stringify(refused.body.details);
+    expect(details).toContain('messages_per_month');
+    expect(details).toContain('resets_at');
+    expect(await storedMessages(tenant)).toHaveLength(4);
+  });
+
+  it('token_budget_monthly: a prompt that no longer fits in the budget is 402 and nothing is stored', async () => {
+    const { tenant, chat } = await newChat({ token_budget_monthly: 5 });
+    await chat.doc(...CORPUS.returns);
+    const session = await chat.createSession({});
+    const refused = await chat.post(session.body.id, { content: 'returns accepted within 30 days?' });
+    expect(refused.status, JSON.stringify(refused.body)).toBe(402);
+    expect(JSON.stringify(refused.body.details)).toContain('token_budget_monthly');
+    expect(await storedMessages(tenant)).toEqual([]);
+  });
+});
+
 describe('chat with an OpenAI-compatible provider (loopback fake)', () => {
   it('passes the model, max_tokens_per_request, system prompt, passages and key; takes its usage', async () => {
     const { owner, tenant, chat } = await newChat(openAiSettings({ max_tokens_per_request: 123, custom_system_prompt: 'You are Acme bot.' }));

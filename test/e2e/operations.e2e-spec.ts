@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { activeTenant, client, registerUser, uniqueSlug } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
 import { cliEnv, runCli } from '../support/cli.js';
+import { QUEUE } from '../../libs/jobs/src/index.js';
 
 const stack = inject('stack');
 const request = client(stack.apiUrl);
@@ -202,7 +203,7 @@ describe('/admin/queues', { timeout: 120_000 }, () => {
     const asAdmin = await fetch(api, { headers: { authorization: `Bearer ${admin.token}` } });
     expect(asAdmin.status).toBe(200);
     const names = ((await asAdmin.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
-    expect(names).toEqual(['tenant-exports', 'tenant-migrations', 'tenant-provisioning']);
+    expect(names).toEqual(Object.values(QUEUE).sort());
 
     const session = await fetch(`${stack.apiUrl}/api/v1/auth/session`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}` } });
     expect(session.status).toBe(204);

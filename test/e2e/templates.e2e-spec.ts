@@ -151,7 +151,7 @@ describe('templates: bad input and limits', () => {
     await request('PATCH', `/api/tenants/${tenant.id}`, { token: owner.token, body: { settings: { max_documents: 2 } } });
     const refused = await tpl(owner.token).apply(tenant.id, { template_id: big.body.id });
     expect(refused.status).toBe(403);
-    expect(refused.body).toMatchObject({ code: 'quota_exceeded', details: { limit: 'max_documents' } });
+    expect(refused.body).toMatchObject({ code: 'corpus_limit_reached', details: { limit: 'max_documents' } });
     expect((await docsOf(owner.token, tenant.id)).total).toBe(0);
     expect((await tpl(owner.token).apply(tenant.id, {})).status).toBe(400);
     expect((await tpl(owner.token).apply(tenant.id, { template_id: 'x' })).status).toBe(400);

@@ -187,7 +187,7 @@ describe('uploads: refusals leave nothing behind', () => {
     await expectNothingStored(owner.token, tenant.id);
   });
 
-  it('max_documents and max_storage_mb refuse with 403 quota_exceeded and store nothing', async () => {
+  it('max_documents and max_storage_mb refuse with 403 corpus_limit_reached and store nothing', async () => {
     const { owner, tenant } = await activeTenant(request);
     const patched = await request('PATCH', `/api/tenants/${tenant.id}`, { token: owner.token, body: { settings: { max_documents: 2, max_storage_mb: 1 } } });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
@@ -195,12 +195,12 @@ describe('uploads: refusals leave nothing behind', () => {
     expect(first.status).toBe(201);
     const tooMuch = await upload(owner.token, tenant.id, 'two.txt', Buffer.alloc(600 * 1024, 'y'), 'text/plain');
     expect(tooMuch.status).toBe(403);
-    expect(tooMuch.body).toMatchObject({ code: 'quota_exceeded', details: { limit: 'max_storage_mb', max: 1 } });
+    expect(tooMuch.body).toMatchObject({ code: 'corpus_limit_reached', details: { limit: 'max_storage_mb', max: 1 } });
     const small = await upload(owner.token, tenant.id, 'three.txt', 'small', 'text/plain');
     expect(small.status).toBe(201);
     const overCount = await upload(owner.token, tenant.id, 'four.txt', 'small too', 'text/plain');
     expect(overCount.status).toBe(403);
-    expect(overCount.body).toMatchObject({ code: 'quota_exceeded', details: { limit: 'max_documents', max: 2, used: 2 } });
+    expect(overCount.body).toMatchObject({ code: 'corpus_limit_reached', details: { limit: 'max_documents', max: 2, used: 2 } });
     expect((await docs(owner.token, tenant.id)).total).toBe(2);
     expect((await files(owner.token, tenant.id)).files.map((f) => f.name).sort()).toEqual(['one.txt', 'three.txt']);
     expect((await storedKeys(tenant.id)).length).toBe(2);

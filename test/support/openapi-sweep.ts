@@ -4,7 +4,7 @@
 // header in turn, the rest of the request staying valid. Requests go over a raw socket
 // (sendRaw), so any byte can be sent: NUL in a header, an unnormalised `..` in a path, a body
 // of the wrong length type.
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 
 export interface Schema {
@@ -191,6 +191,18 @@ export interface SweepContext {
   tenantSlug: string;
   baseDomain: string;
   bodyLimit: number;
+  /** Signs the baseline of POST /api/billing/webhook as Stripe would (no signature, no valid call). */
+  stripeWebhookSecret?: string;
+}
+
+const STRIPE_WEBHOOK = '/api/billing/webhook';
+
+/** A Stripe event the webhook accepts and ignores, with the Stripe-Signature header over its raw body. */
+function signedStripeEvent(secret: string): { rawBody: string; headers: Record<string, string> } {
+  const rawBody = JSON.stringify({ id: `evt_sweep_${randomUUID().replace(/-/g, '')}`, object: 'event', type: 'customer.created', created: Math.floor(Date.now() / 1000), data: { object: { id: 'cus_sweep', object: 'customer' } } });
+  const t = Math.floor(Date.now() / 1000);
+  const v1 = createHmac('sha256', secret).update(`${t}.${rawBody}`).digest('hex');
+  return { rawBody, headers: { 'content-type': 'application/json', 'stripe-signature': `t=${t},v1=${v1}` } };
 }
 
 function baseline(ctx: SweepContext, op: SweptOperation): Baseline {
@@ -211,6 +223,11 @@ function baseline(ctx: SweepContext, op: SweptOperation): Baseline {
     );
     b.rawBody = `${parts.join('')}--${boundary}--\r\n`;
     b.headers['content-type'] = `multipart/form-data; boundary=${boundary}`;
+  }
+  if (op.path === STRIPE_WEBHOOK && op.method === 'POST' && ctx.stripeWebhookSecret) {
+    const signed = signedStripeEvent(ctx.stripeWebhookSecret);
+    b.rawBody = signed.rawBody;
+    Object.assign(b.headers, signed.headers);
   }
   return b;
 }

@@ -87,6 +87,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     LOGIN_FAILS_PER_IP: '100000',
     // and thousands of tenant-scoped requests a minute for one tenant (usage.e2e-spec tests the rate limit at scale 1).
     TENANT_RATE_LIMIT_SCALE: '1000',
+    // Stripe webhooks are verified (the bad-input sweep signs its baseline event with it).
+    STRIPE_WEBHOOK_SECRET: 'whsec_test_stack_only_0123456789',
     ...options.env,
   };
   const silent = !process.env.TEST_LOG_LEVEL;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthUser } from '../../../libs/identity/src/index.js';
+import { type AuthUser, widgetCorsHeaders } from '../../../libs/identity/src/index.js';
 
 /**
  * CORS for the embeddable chat widget, which calls the tenant-scoped API from other sites' pages
@@ -47,10 +47,7 @@ export function registerWidgetCors(fastify: FastifyInstance, corsOrigins: readon
       .send();
   });
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
-    const grant = (request as FastifyRequest & { user?: AuthUser }).user?.apiKey;
-    if (grant?.kind === 'widget' && grant.origin && grant.origin === request.headers.origin) {
-      void reply.header('access-control-allow-origin', grant.origin).header('access-control-expose-headers', 'X-Request-ID, Retry-After').header('vary', 'Origin');
-    }
+    void reply.headers(widgetCorsHeaders((request as FastifyRequest & { user?: AuthUser }).user, request.headers.origin));
     done(null, payload);
   });
 }

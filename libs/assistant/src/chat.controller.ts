@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Logger, Param, ParseUUIDPipe, 
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, errorBody, PageQueryDto, STATUS_BY_KIND } from '../../common/src/index.js';
-import type { AuthUser } from '../../identity/src/index.js';
+import { type AuthUser, widgetCorsHeaders } from '../../identity/src/index.js';
 import { P, RequirePermissions } from '../../rbac/src/index.js';
 import { TenantScoped } from '../../tenancy/src/index.js';
 import { ChatExchangeDto, ChatMessageListDto, ChatSessionDto, ChatSessionListDto, CreateSessionDto, PostMessageDto } from './chat.dto.js';
@@ -93,7 +93,16 @@ export class ChatController {
       if (!started) {
         started = true;
         reply.hijack();
-        raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
+        // The headers set so far (security headers, request id) and a widget key's CORS: a raw answer skips onSend.
+        const headers: Record<string, string | number | string[]> = {};
+        for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
+        raw.writeHead(200, {
+          ...headers,
+          ...widgetCorsHeaders((req as FastifyRequest & { user?: AuthUser }).user, req.headers.origin),
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          'x-accel-buffering': 'no',
+        });
       }
       raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };

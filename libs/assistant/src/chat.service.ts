@@ -180,9 +180,9 @@ export class ChatService {
     } finally {
       await release();
     }
-    // Metering and budgets never delay or fail the answer (spent() logs its own failures).
+    // Counted before answering, so the next message sees this one in the budget; spent() never fails the answer.
     const meta = { provider: provider.name, model: exchange[1].model ?? model };
-    void this.admission.spent({ tenantId: tenant.id, totalTokens: usage.total_tokens, metadata: { ...meta, prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens } });
+    await this.admission.spent({ tenantId: tenant.id, totalTokens: usage.total_tokens, metadata: { ...meta, prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens } });
     return { user_message: toMessageDto(exchange[0]), assistant_message: toMessageDto(exchange[1]), usage };
   }
 }

@@ -9,7 +9,7 @@ const MB = 1024 * 1024;
 export class CorpusQuotaExceeded extends DomainError {
   constructor(limit: 'max_documents' | 'max_storage_mb', max: number, used: number, adding: number) {
     const unit = limit === 'max_documents' ? 'documents' : 'MB';
-    super('forbidden', 'quota_exceeded', `This would exceed the tenant's ${limit} (${max} ${unit}; ${used} used, adding ${adding})`, { limit, max, used, adding });
+    super('forbidden', 'corpus_limit_reached', `This would exceed the tenant's ${limit} (${max} ${unit}; ${used} used, adding ${adding})`, { limit, max, used, adding });
   }
 }
 

@@ -30,3 +30,14 @@ export interface JwtClaims {
   /** The user's token_version when issued; absent means 0 (tokens from before it existed). */
   ver?: number;
 }
+
+/**
+ * The CORS headers of an answer to a publishable widget key: only for the Origin its key was
+ * accepted for (settings.widget.allowed_origins), so no other page can read anything. Used by
+ * the API's onSend hook and by answers written raw (server-sent events skip onSend).
+ */
+export function widgetCorsHeaders(user: AuthUser | undefined, origin: string | string[] | undefined): Record<string, string> {
+  const grant = user?.apiKey;
+  if (grant?.kind !== 'widget' || !grant.origin || grant.origin !== origin) return {};
+  return { 'access-control-allow-origin': grant.origin, 'access-control-expose-headers': 'X-Request-ID, Retry-After', vary: 'Origin' };
+}

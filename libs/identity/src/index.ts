@@ -1,6 +1,7 @@
 // Identity: users, password hashing, JWT issue and verification (passport), the auth routes.
 // It knows nothing of tenants beyond listing a user's memberships.
 export type { ApiKeyGrant, AuthUser, JwtClaims } from './auth-user.js';
+export { widgetCorsHeaders } from './auth-user.js';
 export { generateApiKey } from './api-key.util.js';
 export { generateInvitationToken } from './invitation-token.util.js';
 export { AuthService, toUserDto } from './auth.service.js';

@@ -8,19 +8,19 @@ const READS = ALL_PERMISSIONS.filter((p) => p.endsWith(':read'));
 /** The issue "Identity and access", literally; viewer without billing:read is our reading (README). */
 const TABLE: Record<MemberRole, readonly Permission[]> = {
   owner: ALL_PERMISSIONS,
-  admin: ALL_PERMISSIONS.filter((p) => p !== P.TenantsDelete && p !== P.TenantsTransfer),
+  admin: ALL_PERMISSIONS.filter((p) => p !== P.TenantsDelete && p !== P.TenantsTransfer && p !== P.TenantsExport),
   member: [...READS, P.CorpusWrite, P.ConversationsWrite],
   viewer: READS.filter((p) => !([P.UsageRead, P.AuditRead, P.ApiKeysRead, P.BillingRead] as Permission[]).includes(p)),
 };
 
 describe('CASL abilities by role', () => {
-  it('the catalogue has the nineteen permissions of the issue, each spelled resource:action once', () => {
+  it('the catalogue has the nineteen permissions of the issue and tenants:export (owners: the tenant archive), each spelled resource:action once', () => {
     expect([...ALL_PERMISSIONS].sort()).toEqual(
       [
         'tenants:read', 'tenants:write', 'tenants:delete', 'tenants:transfer', 'tenants:create-child',
         'members:read', 'members:write', 'api-keys:read', 'api-keys:write', 'audit:read', 'usage:read',
         'billing:read', 'billing:write', 'corpus:read', 'corpus:write', 'conversations:read', 'conversations:write',
-        'fine-tune:read', 'fine-tune:write',
+        'fine-tune:read', 'fine-tune:write', 'tenants:export',
       ].sort(),
     );
     for (const p of ALL_PERMISSIONS) expect(p).toMatch(/^[a-z-]+:[a-z-]+$/);

@@ -39,11 +39,13 @@ const PLATFORM_ABILITY = ROLE_ABILITIES.owner;
 /**
  * Owners and admins of an ancestor act as admins on its descendants (seed 000), plus
  * tenants:delete (suspending and reactivating a child) and tenants:create-child; never
- * tenants:transfer: a child's ownership is its owners' to give.
+ * tenants:transfer (a child's ownership is its owners' to give) nor tenants:export (the whole
+ * archive is the child owners' call, as it is within a tenant).
  */
 export const ANCESTOR_ABILITY: TenantAbility = define((can, cannot) => {
   can('manage', 'all');
   cannot('transfer', 'tenants');
+  cannot('export', 'tenants');
 });
 
 const scopeAbilities = new Map<string, TenantAbility>();

@@ -39,7 +39,7 @@ export class FileUploadsController {
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: UPLOAD_BODY_SCHEMA })
   @ApiCreatedResponse({ type: FileDto })
-  @ApiResponse({ status: 403, description: 'quota_exceeded: max_documents or max_storage_mb' })
+  @ApiResponse({ status: 403, description: 'corpus_limit_reached: max_documents or max_storage_mb' })
   @ApiResponse({ status: 413, description: 'file_too_large: over MAX_UPLOAD_MB' })
   @ApiResponse({ status: 415, description: 'unsupported_file_type: not txt, md, html or pdf (by content)' })
   async upload(@Req() req: FastifyRequest): Promise<FileDto> {

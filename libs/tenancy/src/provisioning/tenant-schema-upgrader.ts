@@ -87,11 +87,19 @@ export class TenantSchemaUpgrader {
    */
   async ensureRoles(): Promise<number> {
     const missing = await this.schemas.withoutRole();
+    let created = 0;
     for (const t of missing) {
-      await this.schemas.transaction((runner) => this.schemas.createRole(runner, t, this.config.roleNames));
+      // One tenant's schema in a bad state (say, never migrated: no _migrations) must not stop the
+      // worker from starting for every other tenant: it is logged, and retried at the next start.
+      try {
+        await this.schemas.transaction((runner) => this.schemas.createRole(runner, t, this.config.roleNames));
+        created++;
+      } catch (error) {
+        this.logger.warn(`tenant schema ${t.schema_name}: could not create its role (${error instanceof Error ? error.message : String(error)})`);
+      }
     }
-    if (missing.length > 0) this.logger.log(`created the roles of ${missing.length} tenants`);
-    return missing.length;
+    if (created > 0) this.logger.log(`created the roles of ${created} tenants`);
+    return created;
   }
 
   async upgrade(options: UpgradeOptions = {}): Promise<UpgradeReport> {

@@ -37,7 +37,7 @@ function issuerProblem(value: unknown): string | null {
  */
 export function ssoSettingsProblem(value: unknown, complete = false): { field: string; message: string } | null {
   const problem = (message: string) => ({ field: 'settings.sso', message });
-  if (!isPlainObject(value)) return problem('sso must be an object {issuer, client_id, client_secret, allowed_domains, default_role?}');
+  if (!isPlainObject(value)) return problem('must be an object {issuer, client_id, client_secret, allowed_domains, default_role?}');
   const unknown = Object.keys(value).filter((k) => !KEYS.has(k));
   if (unknown.length > 0) return problem(`sso has unknown keys: ${unknown.slice(0, 5).join(', ')}`);
   const issuer = value.issuer === undefined && !complete ? null : issuerProblem(value.issuer);

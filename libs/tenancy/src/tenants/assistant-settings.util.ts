@@ -89,8 +89,9 @@ export function providerSettingsProblems(providers: unknown): Problem[] {
 
 /** `allowed_providers`: provider names. */
 export function allowedProvidersProblems(value: unknown): Problem[] {
-  if (!Array.isArray(value)) return [];
-  return value.some((v) => typeof v !== 'string' || !PROVIDER_NAME.test(v))
+  // Not a list of non-empty strings: the shape check of tenant-settings.util already names it.
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) return [];
+  return value.some((v) => !PROVIDER_NAME.test(v as string))
     ? [{ field: 'settings.allowed_providers', message: 'must list provider names (1-50 of a-z, 0-9, _ and -)' }]
     : [];
 }
