@@ -48,8 +48,11 @@ export function TenantsPage() {
   const tenants = useTenants();
   const [opened, { open, close }] = useDisclosure(false);
   const [parent, setParent] = useState<string | null>(null);
+  // Each opening gets a fresh form: a form still closing (its transition) must not lend its state to the next.
+  const [opening, setOpening] = useState(0);
   const create = (parentId: string | null) => {
     setParent(parentId);
+    setOpening((n) => n + 1);
     open();
   };
   const rows = tenantTree(tenants.data?.tenants ?? []);
@@ -109,7 +112,7 @@ export function TenantsPage() {
         )}
       </QueryState>
       <Modal opened={opened} onClose={close} title="Create tenant">
-        <CreateTenantForm tenants={tenants.data?.tenants ?? []} parentId={parent} onDone={close} />
+        <CreateTenantForm key={opening} tenants={tenants.data?.tenants ?? []} parentId={parent} onDone={close} />
       </Modal>
     </Stack>
   );
