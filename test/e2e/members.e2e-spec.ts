@@ -6,10 +6,9 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
-import { SMTPServer } from 'smtp-server';
+import { startSmtpInbox, type SmtpInbox } from '../support/smtp-inbox.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { activeTenant, client, registerUser, type Request, type TestUser, uniqueSlug } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
@@ -18,30 +17,16 @@ const shared = inject('stack');
 const first = client(shared.apiUrl);
 let secondStack: Stack;
 let second: Request;
-let smtp: SMTPServer;
+let smtp: SmtpInbox;
 let db: pg.Client;
-const inbox: Array<{ to: string[]; mail: ParsedMail }> = [];
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
-          callback();
-        })
-        .catch(callback);
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
+  smtp = await startSmtpInbox();
   secondStack = await startStack({
     ...shared,
     redisPrefix: shared.env.REDIS_PREFIX,
     worker: false,
-    env: { SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, REGISTRATION: 'invite', PUBLIC_URL: 'https://app.example.test' },
+    env: { SMTP_URL: smtp.url, REGISTRATION: 'invite', PUBLIC_URL: 'https://app.example.test' },
   });
   second = client(secondStack.info.apiUrl);
   db = new pg.Client({ connectionString: shared.databaseUrl });
@@ -51,16 +36,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await secondStack?.stop();
   await db?.end();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await smtp?.close();
 });
 
 /** The mail to `email` (waits for it: SMTP delivery finishes before the API answers, the parse may lag). */
 async function mailTo(email: string): Promise<ParsedMail> {
   const deadline = Date.now() + 5_000;
   for (;;) {
-    const hit = inbox.find((m) => m.to.includes(email));
+    const hit = smtp.messages.find((m) => m.to.includes(email));
     if (hit) return hit.mail;
-    if (Date.now() > deadline) throw new Error(`no mail to ${email}; inbox: ${JSON.stringify(inbox.map((m) => m.to))}`);
+    if (Date.now() > deadline) throw new Error(`no mail to ${email}; inbox: ${JSON.stringify(smtp.messages.map((m) => m.to))}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -3,10 +3,9 @@
 // worker that ingests the API processes' usage batches. Its own database (the admin report
 // sums every tenant in it) and a loopback SMTP server for the alert mail. BENCH_ROUTES brings
 // POST /bench/spend, which spends a monthly budget through Quotas as chat will.
-import { simpleParser, type ParsedMail } from 'mailparser';
-import type { AddressInfo } from 'node:net';
+import type { ParsedMail } from 'mailparser';
 import type pg from 'pg';
-import { SMTPServer } from 'smtp-server';
+import { startSmtpInbox, type SmtpInbox } from '../support/smtp-inbox.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { activeTenant, client, createTenant, registerUser, type Request, type TestUser, waitForStatus } from '../support/http.js';
 import { cliEnv, parseJsonOutput, runCli } from '../support/cli.js';
@@ -20,24 +19,11 @@ let secondApi: Stack;
 let api: Request;
 let api2: Request;
 let db: pg.Pool;
-let smtp: SMTPServer;
-const inbox: Array<{ to: string[]; mail: ParsedMail }> = [];
+let smtp: SmtpInbox;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
-          callback();
-        })
-        .catch(callback);
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
+  smtp = await startSmtpInbox();
+  const smtpUrl = smtp.url;
   const databaseUrl = await createDatabase(shared.serverUrl, uniqueDatabaseName('usage'));
   db = pgPool(databaseUrl);
   const env = { TENANT_RATE_LIMIT_SCALE: '1', BENCH_ROUTES: 'true', USAGE_FLUSH_MS: String(FLUSH_MS), SMTP_URL: smtpUrl, WARM_POOL_SIZE: '2' };
@@ -58,7 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([stack?.stop(), secondApi?.stop()]);
   await db?.end();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await smtp?.close();
   if (stack) await dropDatabase(shared.serverUrl, stack.info.databaseUrl).catch(() => undefined);
 });
 
@@ -97,7 +83,7 @@ async function patchSettings(owner: TestUser, tenantId: string, settings: Record
 }
 
 async function mailsTo(email: string): Promise<ParsedMail[]> {
-  return inbox.filter((m) => m.to.includes(email)).map((m) => m.mail);
+  return smtp.messages.filter((m) => m.to.includes(email)).map((m) => m.mail);
 }
 
 describe('metering', () => {

@@ -27,15 +27,6 @@ export abstract class UsageRecorder {
   abstract record(event: UsageEvent): void;
 }
 
-/** A recorder that only counts in memory (unit tests may read `counts`); never persisted. */
-export class InMemoryUsageRecorder extends UsageRecorder {
-  readonly counts = new Map<string, number>();
-  record(event: UsageEvent): void {
-    const key = `${event.tenantId}:${event.resource}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + event.quantity);
-  }
-}
-
 const MINUTE_MS = 60_000;
 /** Rows per ingest job: one multi-row INSERT of this size stays well under PostgreSQL's parameter and memory limits. */
 export const USAGE_BATCH_ROWS = 5000;
