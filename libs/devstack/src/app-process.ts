@@ -30,6 +30,16 @@ function distApps(): string {
   return join(dir, 'dist', 'apps');
 }
 
+/** pino's error and fatal lines of a stream, written to this process's stderr (each at most 4,000 characters). */
+function passErrorLines(stream: NodeJS.ReadableStream, prefix: string): void {
+  let pending = '';
+  stream.on('data', (chunk: Buffer) => {
+    const lines = (pending + chunk.toString('utf8')).split('\n');
+    pending = lines.pop()!.slice(-16_000);
+    for (const line of lines) if (/"level":(50|60)[,}]/.test(line)) process.stderr.write(`${prefix}${line.slice(0, 4000)}\n`);
+  });
+}
+
 /**
  * Runs the compiled API or worker (`dist/apps/<name>/src/main.js`) as a child process with
  * the given environment, and resolves once it is serving (API) or consuming (worker).
@@ -48,9 +58,11 @@ export function startApp(
   const child = fork(join(distApps(), name, 'src', 'main.js'), [], {
     env,
     detached: options.detached ?? false,
-    stdio: ['ignore', options.silent ? 'ignore' : 'inherit', 'pipe', 'ipc'],
+    stdio: ['ignore', options.silent ? 'pipe' : 'inherit', 'pipe', 'ipc'],
   });
   if (child.pid) options.onSpawn?.(child.pid);
+  // Silent still shows errors: a 500 in a test run must leave its cause in the output.
+  if (options.silent && child.stdout) passErrorLines(child.stdout, `[${name} ${child.pid}] `);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4000);
