@@ -44,7 +44,9 @@ beforeAll(async () => {
   // An API of its own with a pool of two connections, so 100 requests in flight share two
   // connections and any state a connection carries would show up in someone else's answer.
   // Same Redis prefix as the shared stack: its tenant caches hear the shared worker's events.
-  extraStarted = startStack({ ...shared, env: { DB_POOL_SIZE: '2' }, worker: false, redisPrefix: shared.env.REDIS_PREFIX });
+  // 100 requests queue for two connections: on a loaded CI machine the wait can pass the default
+  // 3 s (503 dependency_unavailable, correct but not what this test is about), so it may wait 60 s.
+  extraStarted = startStack({ ...shared, env: { DB_POOL_SIZE: '2', DB_CONNECT_TIMEOUT_MS: '60000' }, worker: false, redisPrefix: shared.env.REDIS_PREFIX });
   extraStarted.catch(() => undefined); // awaited below; stopped in afterAll even if seeding fails
   // User 1 owns tenants 0 and 1; users 2 and 3 own one tenant each.
   const [u1, u2, u3] = await Promise.all([registerUser(sharedRequest), registerUser(sharedRequest), registerUser(sharedRequest)]);

@@ -65,7 +65,7 @@ export function startApp(
   if (options.silent && child.stdout) passErrorLines(child.stdout, `[${name} ${child.pid}] `);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+    stderr = (stderr + chunk.toString('utf8')).slice(-8000);
     if (!options.silent) process.stderr.write(chunk);
   });
   const exited = new Promise<number | null>((resolve) =>
@@ -76,7 +76,7 @@ export function startApp(
   );
   return new Promise<AppProcess>((resolve, reject) => {
     const onExit = (code: number | null): void =>
-      reject(new StackError(`the ${name} process exited during start (code ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+      reject(new StackError(`the ${name} process exited during start (code ${code}): ${stderr.trim().split('\n').slice(-25).join(' | ')}`));
     child.once('exit', onExit);
     child.on('message', (m: { type?: string; port?: number }) => {
       if (m.type !== 'listening' && m.type !== 'ready') return;
