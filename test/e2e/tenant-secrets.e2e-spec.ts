@@ -19,6 +19,7 @@ import { open, SecretUnreadable, TenantSecrets } from '../../libs/secrets/src/in
 import { cliEnv, parseJsonOutput, runCli } from '../support/cli.js';
 import { activeTenant, client, createTenant, registerUser, type Request, uniqueSlug, waitForStatus } from '../support/http.js';
 import { createDatabase, startStack } from '../support/stack.js';
+import { waitUntil } from '../support/tenant-schema.js';
 
 const stack = inject('stack');
 const request = client(stack.apiUrl);
@@ -45,20 +46,22 @@ async function rowsContaining(db: pg.Client, table: string, needle: string): Pro
   return rows[0]!.n;
 }
 
+/** The shared stack's database as a superuser, and TenantSecrets in this process with its master key. */
+let db: pg.Client;
+let inProcess: { secrets: TenantSecrets; dataSource: DataSource };
+
+beforeAll(async () => {
+  db = new pg.Client({ connectionString: stack.databaseUrl });
+  await db.connect();
+  inProcess = await secretsWith(stack.appDatabaseUrl, stack.env.MASTER_KEY!);
+});
+
+afterAll(async () => {
+  await db?.end();
+  await inProcess?.dataSource.destroy();
+});
+
 describe('tenant secrets over HTTP', { timeout: 120_000 }, () => {
-  let db: pg.Client;
-  let inProcess: { secrets: TenantSecrets; dataSource: DataSource };
-
-  beforeAll(async () => {
-    db = new pg.Client({ connectionString: stack.databaseUrl });
-    await db.connect();
-    inProcess = await secretsWith(stack.appDatabaseUrl, stack.env.MASTER_KEY!);
-  });
-
-  afterAll(async () => {
-    await db?.end();
-    await inProcess?.dataSource.destroy();
-  });
 
   it('a secret PATCHed in is answered as {"set": true}, stored sealed (no plaintext in the database), and read back by TenantSecrets', async () => {
     const { owner, tenant } = await activeTenant(request);
@@ -274,5 +277,91 @@ describe('tenantry keys rotate', { timeout: 240_000 }, () => {
     } finally {
       await Promise.all([withNew.dataSource.destroy(), withOld.dataSource.destroy()]);
     }
+  });
+});
+
+describe('tenantry keys prune', { timeout: 240_000 }, () => {
+  const env = () => cliEnv(stack.env);
+  const versions = async (tenantId: string) =>
+    (await db.query<{ v: number }>(`SELECT key_version AS v FROM public.tenant_keys WHERE tenant_id = $1 ORDER BY key_version`, [tenantId])).rows.map((r) => r.v);
+  const storedSettings = async (tenantId: string) =>
+    (await db.query<{ settings: { sso?: { client_secret?: { $enc: string } } } & Record<string, unknown> }>(`SELECT settings FROM public.tenants WHERE id = $1`, [tenantId])).rows[0]!.settings;
+  const rotate = async (slug: string) => {
+    const res = await runCli(['keys', 'rotate', '--tenant', slug, '--json'], env());
+    expect(res.code, res.stderr).toBe(EXIT.ok);
+  };
+  /** A tenant with an SSO secret (data key v1). */
+  const withSecret = async () => {
+    const { owner, tenant } = await activeTenant(request);
+    const secret = plaintext('prune');
+    const res = await request('PATCH', `/api/tenants/${tenant.id}`, { token: owner.token, body: { settings: { sso: { client_secret: secret } } } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return { owner, tenant, secret };
+  };
+
+  it('deletes the versions no secret names, keeps the latest and every version in use, and leaves other tenants alone', async () => {
+    const [a, b, c] = await Promise.all([withSecret(), withSecret(), withSecret()]);
+    // a: two rotations, its secret now under v3. b: one rotation (v1, v2), not pruned by --tenant a.
+    // c: its v1 settings written back over the rotation (what a PATCH that raced it leaves): v1 is in use again.
+    const cBefore = await storedSettings(c.tenant.id);
+    await Promise.all([rotate(a.tenant.slug).then(() => rotate(a.tenant.slug)), rotate(b.tenant.slug), rotate(c.tenant.slug)]);
+    await db.query(`UPDATE public.tenants SET settings = $2::jsonb WHERE id = $1`, [c.tenant.id, JSON.stringify(cBefore)]);
+    expect([await versions(a.tenant.id), await versions(b.tenant.id), await versions(c.tenant.id)]).toEqual([[1, 2, 3], [1, 2], [1, 2]]);
+
+    const [unknown, one] = await Promise.all([
+      runCli(['keys', 'prune', '--tenant', 'no-such-tenant'], env()),
+      runCli(['keys', 'prune', '--tenant', a.tenant.slug, '--json'], env()),
+    ]);
+    expect(unknown.code, unknown.stderr).toBe(EXIT.notFound);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+    expect(one.code, one.stderr).toBe(EXIT.ok);
+    expect(parseJsonOutput(one)).toEqual({ tenants: 1, deleted: 2, kept: 1 });
+    expect(await versions(a.tenant.id)).toEqual([3]);
+    expect(await versions(b.tenant.id)).toEqual([1, 2]);
+    expect(await inProcess.secrets.read(a.tenant.id, 'sso.client_secret')).toBe(a.secret);
+
+    // Every tenant (other test files' too: it is safe on a live database).
+    const all = await runCli(['keys', 'prune', '--json'], env());
+    expect(all.code, all.stderr).toBe(EXIT.ok);
+    expect(await versions(b.tenant.id)).toEqual([2]);
+    expect(await versions(c.tenant.id)).toEqual([1, 2]);
+    for (const t of [a, b, c]) expect(await inProcess.secrets.read(t.tenant.id, 'sso.client_secret')).toBe(t.secret);
+    // A second run has nothing left to delete for them.
+    const again = await runCli(['keys', 'prune', '--tenant', b.tenant.slug, '--json'], env());
+    expect(parseJsonOutput(again)).toEqual({ tenants: 1, deleted: 0, kept: 1 });
+  });
+
+  it('a settings write sealed with a key that a rotation and prune removed while it waited is refused (409), and stores nothing', async () => {
+    const { owner, tenant } = await withSecret();
+    const before = await storedSettings(tenant.id);
+    // Hold the tenant's row, as `keys prune` does, while a PATCH seals its new secret with v1 and then waits for the row.
+    const holder = new pg.Client({ connectionString: stack.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM public.tenants WHERE id = $1 FOR UPDATE`, [tenant.id]);
+      const patch = request('PATCH', `/api/tenants/${tenant.id}`, { token: owner.token, body: { settings: { providers: { openai: { api_key: plaintext('raced') } } } } });
+      await waitUntil(
+        'the PATCH to wait for the tenant row',
+        async () =>
+          (
+            await db.query(
+              `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE public.tenants SET%' AND datname = current_database()`,
+            )
+          ).rowCount! > 0,
+        30_000,
+        20,
+      );
+      // Meanwhile: a rotation made v2 and a prune removed v1 (the version the PATCH sealed with).
+      await holder.query(`INSERT INTO public.tenant_keys (tenant_id, key_version, wrapped_key) SELECT tenant_id, 2, wrapped_key FROM public.tenant_keys WHERE tenant_id = $1 AND key_version = 1`, [tenant.id]);
+      await holder.query(`DELETE FROM public.tenant_keys WHERE tenant_id = $1 AND key_version = 1`, [tenant.id]);
+      await holder.query('COMMIT');
+      const res = await patch;
+      expect(res.status, JSON.stringify(res.body)).toBe(409);
+      expect(res.body.code).toBe('secret_key_pruned');
+    } finally {
+      await holder.end();
+    }
+    expect(await storedSettings(tenant.id)).toEqual(before);
   });
 });

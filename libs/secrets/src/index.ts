@@ -3,7 +3,9 @@
 export { envelopeKeyId, EnvelopeError, masterKeyId, open, seal } from './envelope.js';
 export { isSealed, isSecretPath, maskSecrets, SECRET_PATHS, SECRET_SET } from './secret-paths.js';
 export type { SealedSecret } from './secret-paths.js';
-export { BadMasterKey, SecretUnreadable } from './secrets.errors.js';
+export { DataKeyPruner } from './data-key-pruner.js';
+export type { PruneResult } from './data-key-pruner.js';
+export { BadMasterKey, SecretKeyPruned, SecretUnreadable } from './secrets.errors.js';
 export { SecretsModule } from './secrets.module.js';
 export { TenantSecrets } from './tenant-secrets.js';
 export type { RotationResult } from './tenant-secrets.js';

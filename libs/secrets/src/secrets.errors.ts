@@ -16,3 +16,10 @@ export class BadMasterKey extends DomainError {
     super('bad_request', 'bad_master_key', message);
   }
 }
+
+/** 409: a data key the new settings were sealed with was pruned meanwhile (`tenantry keys prune`); sending them again works. */
+export class SecretKeyPruned extends DomainError {
+  constructor() {
+    super('conflict', 'secret_key_pruned', "The tenant's encryption keys changed while the settings were saved; nothing was changed, send the request again");
+  }
+}

@@ -41,6 +41,24 @@ export async function lockKeys(m: EntityManager, tenantId: string): Promise<Tena
   ])) as TenantKeyRow[];
 }
 
+/**
+ * Locks the named versions of a tenant's keys against deletion (FOR KEY SHARE) until the
+ * transaction ends; answers the versions that exist.
+ */
+export async function pinKeys(m: EntityManager, tenantId: string, versions: number[]): Promise<number[]> {
+  if (versions.length === 0) return [];
+  const rows = (await m.query(`SELECT key_version FROM public.tenant_keys WHERE tenant_id = $1 AND key_version = ANY($2::int[]) FOR KEY SHARE`, [
+    tenantId,
+    versions,
+  ])) as Array<{ key_version: number }>;
+  return rows.map((r) => r.key_version);
+}
+
+/** Deletes the named versions of a tenant's keys (the owner role only: the runtime role may not). */
+export async function deleteKeys(m: EntityManager, tenantId: string, versions: number[]): Promise<void> {
+  if (versions.length > 0) await m.query(`DELETE FROM public.tenant_keys WHERE tenant_id = $1 AND key_version = ANY($2::int[])`, [tenantId, versions]);
+}
+
 export async function rewrapKey(m: EntityManager, row: TenantKeyRow): Promise<void> {
   await m.query(`UPDATE public.tenant_keys SET wrapped_key = $3 WHERE tenant_id = $1 AND key_version = $2`, [row.tenant_id, row.key_version, row.wrapped_key]);
 }
@@ -59,9 +77,15 @@ export async function tenantSettings(m: EntityManager, tenantId: string): Promis
 
 /** The tenant's settings, its row locked for the transaction (re-sealing its secrets). */
 export async function lockTenantSettings(m: EntityManager, tenantId: string): Promise<Record<string, unknown>> {
+  const settings = await lockTenantSettingsIfAny(m, tenantId);
+  if (!settings) throw new Error(`tenant ${tenantId} not found`);
+  return settings;
+}
+
+/** lockTenantSettings(), or undefined when the tenant does not exist. */
+export async function lockTenantSettingsIfAny(m: EntityManager, tenantId: string): Promise<Record<string, unknown> | undefined> {
   const rows = (await m.query(`SELECT settings FROM public.tenants WHERE id = $1 FOR UPDATE`, [tenantId])) as Array<{ settings: Record<string, unknown> }>;
-  if (!rows[0]) throw new Error(`tenant ${tenantId} not found`);
-  return rows[0].settings;
+  return rows[0]?.settings;
 }
 
 export async function storeTenantSettings(m: EntityManager, tenantId: string, settings: Record<string, unknown>): Promise<void> {

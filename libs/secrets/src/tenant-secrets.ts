@@ -6,7 +6,7 @@ import { isPlainObject, ValidationFailed } from '../../common/src/index.js';
 import { AppConfig } from '../../config/src/index.js';
 import { envelopeKeyId, EnvelopeError, masterKeyId, newDataKey, open, seal } from './envelope.js';
 import { getPath, isSealed, isSecretPath, MAX_SECRET_LENGTH, SECRET_SET, secretEntries, withPath } from './secret-paths.js';
-import { BadMasterKey, SecretUnreadable } from './secrets.errors.js';
+import { BadMasterKey, SecretKeyPruned, SecretUnreadable } from './secrets.errors.js';
 import {
   insertKey,
   keyedTenants,
@@ -14,6 +14,7 @@ import {
   latestKey,
   lockKeys,
   lockTenantSettings,
+  pinKeys,
   rewrapKey,
   storeTenantSettings,
   type TenantKeyRow,
@@ -46,6 +47,21 @@ const keyIdOf = (version: number): string => `v${version}`;
 const versionOf = (keyId: string): number => (/^v[1-9]\d{0,8}$/.test(keyId) ? Number(keyId.slice(1)) : NaN);
 const wrapContext = (tenantId: string, version: number): string => `tenant-key:${tenantId}:${version}`;
 const secretContext = (tenantId: string, path: readonly string[]): string => `secret:${tenantId}:${path.join('.')}`;
+
+/** The data key versions the sealed secrets of `settings` name (an envelope that names none is left out). */
+export function sealedKeyVersions(settings: unknown): number[] {
+  const versions = new Set<number>();
+  for (const { value } of secretEntries(settings)) {
+    if (!isSealed(value)) continue;
+    try {
+      const version = versionOf(envelopeKeyId(value.$enc));
+      if (!Number.isNaN(version)) versions.add(version);
+    } catch {
+      // not an envelope: unreadable whatever the keys
+    }
+  }
+  return [...versions].sort((a, b) => a - b);
+}
 
 /** Data keys unwrapped recently: a bounded LRU with a short TTL (never logged, never serialised). */
 const DATA_KEY_CACHE = { max: 1000, ttl: 5 * 60_000 };
@@ -91,6 +107,17 @@ export class TenantSecrets {
       sealed = withPath(sealed, path, { $enc: seal(key, keyIdOf(version), Buffer.from(value), secretContext(tenantId, path)) });
     }
     return sealed;
+  }
+
+  /**
+   * In the transaction that stores `settings`: the data keys its secrets were sealed with are
+   * locked against `tenantry keys prune` until the commit; if one was pruned meanwhile (a seal
+   * that raced a rotation and a prune), 409 `secret_key_pruned` and nothing is stored.
+   */
+  async assertKeysPresent(m: EntityManager, tenantId: string, settings: unknown): Promise<void> {
+    const versions = sealedKeyVersions(settings);
+    const present = await pinKeys(m, tenantId, versions);
+    if (present.length < versions.length) throw new SecretKeyPruned();
   }
 
   /** Secrets in `after` that are neither a new value (a string) nor left as stored in `before`, as `{field, message}`. */

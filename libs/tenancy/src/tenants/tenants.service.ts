@@ -166,6 +166,7 @@ export class TenantsService {
       const sealed = await this.secrets.sealSettings(row.id, {}, settings);
       await this.repo.transaction(async (m) => {
         const after = await this.repo.update(m, row.id, { settings: sealed });
+        await this.secrets.assertKeysPresent(m, row.id, sealed);
         if (after) await this.recordChange(m, 'tenant.updated', row, after);
       });
       row.settings = sealed;
@@ -249,6 +250,8 @@ export class TenantsService {
         maxMembers: dto.max_members,
         maxApiKeys: dto.max_api_keys,
       });
+      // After the row lock the UPDATE took (the order `keys prune` takes them in): its secrets' keys still exist.
+      if (settings) await this.secrets.assertKeysPresent(m, current.id, settings);
       if (settings) await this.claimDomains(m, current.id, settings);
       if (after) await this.recordChange(m, 'tenant.updated', current, after, auditActor(actor));
     });
