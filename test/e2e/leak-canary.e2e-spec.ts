@@ -46,7 +46,14 @@ beforeAll(async () => {
   // Same Redis prefix as the shared stack: its tenant caches hear the shared worker's events.
   // 100 requests queue for two connections: on a loaded CI machine the wait can pass the default
   // 3 s (503 dependency_unavailable, correct but not what this test is about), so it may wait 60 s.
-  extraStarted = startStack({ ...shared, env: { DB_POOL_SIZE: '2', DB_CONNECT_TIMEOUT_MS: '60000' }, worker: false, redisPrefix: shared.env.REDIS_PREFIX });
+  // Each connection is recycled after 7 units of work (DB_POOL_MAX_USES): ~140 backends in turn,
+  // each closed right after a read-only COMMIT that was armed, not awaited.
+  extraStarted = startStack({
+    ...shared,
+    env: { DB_POOL_SIZE: '2', DB_CONNECT_TIMEOUT_MS: '60000', DB_POOL_MAX_USES: '7' },
+    worker: false,
+    redisPrefix: shared.env.REDIS_PREFIX,
+  });
   extraStarted.catch(() => undefined); // awaited below; stopped in afterAll even if seeding fails
   // User 1 owns tenants 0 and 1; users 2 and 3 own one tenant each.
   const [u1, u2, u3] = await Promise.all([registerUser(sharedRequest), registerUser(sharedRequest), registerUser(sharedRequest)]);

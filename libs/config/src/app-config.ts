@@ -64,6 +64,18 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(1) @Max(1000)
   DB_POOL_SIZE = 10;
 
+  /**
+   * A pooled connection is closed after this many units of work (0: never). With many tenants
+   * this bounds a backend's memory: PostgreSQL caches the catalog of every schema a backend
+   * touches (~16 kB each) until the backend ends (README "Running many tenants").
+   */
+  @Type(() => Number) @IsInt() @Min(0) @Max(100_000_000)
+  DB_POOL_MAX_USES = 0;
+
+  /** A pooled connection is closed once it is this old, in seconds (0: never); the same bound by time. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(31_536_000)
+  DB_POOL_MAX_LIFETIME_S = 0;
+
   @Type(() => Number) @IsInt() @Min(0)
   DB_STATEMENT_TIMEOUT_MS = 30_000;
 

@@ -38,6 +38,9 @@ export function createDataSource(
       statement_timeout: config.DB_STATEMENT_TIMEOUT_MS || undefined,
       idle_in_transaction_session_timeout: config.DB_IDLE_IN_TX_TIMEOUT_MS || undefined,
       connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
+      // Recycling (pg-pool): each backend's catalog caches grow with the schemas it touches.
+      maxUses: config.DB_POOL_MAX_USES || undefined,
+      maxLifetimeSeconds: config.DB_POOL_MAX_LIFETIME_S || undefined,
     },
   });
 }
