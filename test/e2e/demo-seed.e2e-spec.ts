@@ -143,6 +143,31 @@ describe.concurrent('tenantry demo seed', { timeout: 240_000 }, () => {
     expect((await request('GET', `/api/tenants/${slug2}`, { token })).status).toBe(404);
   });
 
+  it('a run that fails half-way (no worker provisions its tenants) is one line (exit 6) and takes back what it made', async () => {
+    const slug = uniqueSlug('demo');
+    // A Redis prefix no worker consumes: the parent is created, then never provisioned.
+    const noWorker = cliEnv(stack.env, { DB_CONNECT_TIMEOUT_MS: '20000', REDIS_PREFIX: `${stack.env.REDIS_PREFIX}-nobody` });
+    const failed = await runCli(['demo', 'seed', '--slug', slug, '--password', 'demo-password-123', '--timeout', '2'], noWorker, 120_000);
+    expectOneLineError(failed, EXIT.unavailable, new RegExp(`tenant ${slug} is still provisioning after 2 s: is a worker running\\?`));
+    // Undone: none of its users can log in, and its slug is free again.
+    for (const role of ['owner', 'admin', 'member', 'viewer']) {
+      expect((await request('POST', '/api/v1/auth/login', { body: { email: `${slug}-${role}@example.com`, password: 'demo-password-123' } })).status).toBe(401);
+    }
+    const list = await cli('tenants', 'list', '--json');
+    expect(list.code, list.stderr).toBe(0);
+    expect(parseJsonOutput<{ tenants: Array<{ slug: string }> }>(list).tenants.filter((t) => t.slug.startsWith(slug))).toEqual([]);
+  });
+
+  it('tenantry --help lists the demo group; demo --help lists seed; demo seed --help its options', async () => {
+    const [help, demo, seed] = [await cli('--help'), await cli('demo', '--help'), await cli('demo', 'seed', '--help')];
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^\s+demo\b/m);
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(demo.stdout).toMatch(/^\s+seed\b/m);
+    expect(seed.code, seed.stderr).toBe(0);
+    for (const option of ['--slug', '--name', '--email', '--password', '--children', '--timeout', '--json']) expect(seed.stdout).toContain(option);
+  });
+
   it('bad input is one line with exit 2 and creates nothing', async () => {
     const slug = uniqueSlug('demo');
     const longSlug = `d${'x'.repeat(44)}`; // valid itself; its children (<slug>-branch-N) would not be
@@ -155,10 +180,11 @@ describe.concurrent('tenantry demo seed', { timeout: 240_000 }, () => {
       ['--slug', longSlug],
       ['--slug', slug, '--password', 'short'],
       ['--slug', slug, '--email', 'not-an-email'],
+      ['--slug', slug, '--timeout', '0'],
     ]) {
       runs.push(await cli('demo', 'seed', ...args)); // one at a time: each is a Nest boot
     }
-    const [negative, tooMany, notNumber, badSlug, tooLong, shortPassword, badEmail] = runs;
+    const [negative, tooMany, notNumber, badSlug, tooLong, shortPassword, badEmail, noTimeout] = runs;
     expectOneLineError(negative!, EXIT.badInput, /--children must be a whole number from 0 to 10/);
     expectOneLineError(tooMany!, EXIT.badInput, /--children/);
     expectOneLineError(notNumber!, EXIT.badInput, /--children/);
@@ -166,6 +192,7 @@ describe.concurrent('tenantry demo seed', { timeout: 240_000 }, () => {
     expectOneLineError(tooLong!, EXIT.badInput, /too long for its child tenants/);
     expectOneLineError(shortPassword!, EXIT.badInput, /password must be 8 to 128 characters/);
     expectOneLineError(badEmail!, EXIT.badInput, /email/);
+    expectOneLineError(noTimeout!, EXIT.badInput, /--timeout must be a whole number from 1 to 3600/);
 
     // Nothing was made: no owner to log in as, no tenant under those slugs (a platform-wide check through the CLI).
     for (const s of [slug, longSlug]) {

@@ -11,7 +11,7 @@ import { type AddMemberDto, MembersService, SlugTaken, slugProblem, type TenantD
 import { UsageRepository } from '../../../../../libs/usage/src/index.js';
 import { printJson, printLine } from '../../cli-output.js';
 import { validateNewUser } from '../users/user-options.js';
-import { waitUntilProvisioned } from '../tenants/tenant-wait.js';
+import { PROVISION_WAIT_MS, waitUntilProvisioned } from '../tenants/tenant-wait.js';
 import { DEMO_CONVERSATIONS, DEMO_USAGE_DAYS, demoDocuments, demoUsage } from './demo-content.js';
 
 interface SeedOptions {
@@ -20,6 +20,7 @@ interface SeedOptions {
   email?: string;
   password?: string;
   children?: string;
+  timeout?: string;
   json?: boolean;
 }
 
@@ -50,6 +51,7 @@ interface Plan {
   slug: string;
   name: string;
   children: number;
+  waitMs: number;
   owner: { email: string; password: string; name: string | null };
   passwordGenerated: boolean;
   others: Array<{ email: string; label: MemberRole }>;
@@ -102,7 +104,8 @@ export class DemoSeedCommand extends CommandRunner {
   /** Validates every input and derives every name; nothing is read or written yet. */
   private plan(options: SeedOptions): Plan {
     const slug = (options.slug ?? DEFAULT_DEMO_SLUG).trim();
-    const children = parseChildren(options.children);
+    const children = parseWhole('--children', options.children, 2, 0, MAX_DEMO_CHILDREN);
+    const waitMs = parseWhole('--timeout', options.timeout, PROVISION_WAIT_MS / 1000, 1, 3600) * 1000;
     const problem = slugProblem(slug);
     if (problem) throw new ValidationFailed(`--slug: ${problem}`, [{ field: 'slug', message: problem }]);
     for (let i = 0; i < children; i++) {
@@ -115,7 +118,7 @@ export class DemoSeedCommand extends CommandRunner {
     const password = options.password ?? randomBytes(12).toString('base64url');
     const owner = validateNewUser({ email: options.email ?? `${slug}-owner@example.com`, password, name: 'Demo Owner' });
     const others = ROLES.map((label) => ({ email: `${slug}-${label}@example.com`, label }));
-    return { slug, name, children, owner, passwordGenerated, others };
+    return { slug, name, children, waitMs, owner, passwordGenerated, others };
   }
 
   /** A taken slug or email refuses the whole run before anything is made. */
@@ -141,13 +144,13 @@ export class DemoSeedCommand extends CommandRunner {
 
     // The parent first (a child needs an active parent), on the plan that allows children.
     made.parent = await this.tenants.create({ slug: plan.slug, name: plan.name, plan: 'enterprise' }, caller);
-    const parent = await waitUntilProvisioned(this.tenants, made.parent.id);
+    const parent = await waitUntilProvisioned(this.tenants, made.parent.id, plan.waitMs);
     const created = await Promise.all(
       Array.from({ length: plan.children }, (_, i) =>
         this.tenants.create({ slug: childSlug(plan.slug, i), name: `${plan.name} branch ${i + 1}`, plan: 'growth', parent_id: parent.id }, caller),
       ),
     );
-    const children = await Promise.all(created.map((c) => waitUntilProvisioned(this.tenants, c.id)));
+    const children = await Promise.all(created.map((c) => waitUntilProvisioned(this.tenants, c.id, plan.waitMs)));
 
     const seeded: SeededTenant[] = [];
     for (const [index, tenant] of [parent, ...children].entries()) {
@@ -273,15 +276,21 @@ export class DemoSeedCommand extends CommandRunner {
     return value;
   }
 
+  @Option({ flags: '--timeout <seconds>', description: `how long to wait for the worker to provision each tenant (default ${PROVISION_WAIT_MS / 1000})` })
+  parseTimeout(value: string): string {
+    return value;
+  }
+
   @Option({ flags: '--json', description: 'print a machine-readable summary' })
   parseJson(): boolean {
     return true;
   }
 }
 
-function parseChildren(value: string | undefined): number {
-  if (value === undefined) return 2;
+/** A whole number option within [min, max] (default when absent). */
+function parseWhole(option: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
   const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
-  if (!Number.isInteger(n) || n > MAX_DEMO_CHILDREN) throw new ValidationFailed(`--children must be a whole number from 0 to ${MAX_DEMO_CHILDREN}, got '${value.slice(0, 40)}'`, [{ field: 'children', message: 'out of range' }]);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ValidationFailed(`${option} must be a whole number from ${min} to ${max}, got '${value.slice(0, 40)}'`, [{ field: option.slice(2), message: 'out of range' }]);
   return n;
 }
