@@ -14,14 +14,14 @@ import { waitUntil } from '../support/tenant-schema.js';
 const shared = inject('stack');
 const request = client(shared.apiUrl);
 let fake: FakeOpenAi;
-let own: Stack | undefined;
+const started: Stack[] = [];
 
 beforeAll(async () => {
   fake = await startFakeOpenAi();
 });
 
 afterAll(async () => {
-  await own?.stop(); // a no-op when the test saw it exit
+  await Promise.all(started.map((stack) => stack.stop())); // a no-op for a process the test saw exit
   await fake.close();
 });
 
@@ -61,25 +61,32 @@ async function refusedOrUnavailable(url: string, token: string): Promise<'refuse
   }
 }
 
+/** A tenant whose chat uses the loopback fake provider, and an API process of its own (on the shared database and Redis prefix). */
+async function chatTenantWithOwnApi(shutdownTimeoutMs: string) {
+  const { owner, tenant } = await activeTenant(request);
+  const settings = {
+    allowed_providers: ['openai', 'extractive'],
+    default_model: 'fake-model-1',
+    providers: { openai: { base_url: fake.baseUrl, api_key: 'sk-test-secret-123', timeout_ms: 30_000 } },
+  };
+  expect((await request('PATCH', `/api/tenants/${tenant.id}`, { token: owner.token, body: { settings } })).status).toBe(200);
+
+  const own = await startStack({
+    databaseUrl: shared.databaseUrl,
+    serverUrl: shared.serverUrl,
+    redisUrl: shared.redisUrl,
+    dataDir: shared.dataDir,
+    redisPrefix: shared.env.REDIS_PREFIX,
+    worker: false,
+    env: { MASTER_KEY: shared.env.MASTER_KEY!, SHUTDOWN_TIMEOUT_MS: shutdownTimeoutMs },
+  });
+  started.push(own);
+  return { owner, tenant, own };
+}
+
 describe('graceful shutdown of the API', () => {
   it('SIGTERM: the request in flight gets its normal answer (and its usage is metered), new requests are refused, exit 0, no child left', { timeout: 120_000 }, async () => {
-    const { owner, tenant } = await activeTenant(request);
-    const settings = {
-      allowed_providers: ['openai', 'extractive'],
-      default_model: 'fake-model-1',
-      providers: { openai: { base_url: fake.baseUrl, api_key: 'sk-test-secret-123', timeout_ms: 30_000 } },
-    };
-    expect((await request('PATCH', `/api/tenants/${tenant.id}`, { token: owner.token, body: { settings } })).status).toBe(200);
-
-    own = await startStack({
-      databaseUrl: shared.databaseUrl,
-      serverUrl: shared.serverUrl,
-      redisUrl: shared.redisUrl,
-      dataDir: shared.dataDir,
-      redisPrefix: shared.env.REDIS_PREFIX,
-      worker: false,
-      env: { MASTER_KEY: shared.env.MASTER_KEY!, SHUTDOWN_TIMEOUT_MS: '20000' },
-    });
+    const { owner, tenant, own } = await chatTenantWithOwnApi('20000');
     const api = own.api!;
     const url = own.info.apiUrl;
     const ownRequest = client(url);
@@ -133,5 +140,34 @@ describe('graceful shutdown of the API', () => {
       20_000,
       200,
     );
+  });
+
+  it('a request still running after SHUTDOWN_TIMEOUT_MS is cut off: exit 1 soon after the deadline, nothing half-stored', { timeout: 120_000 }, async () => {
+    const { owner, tenant, own } = await chatTenantWithOwnApi('1500');
+    const api = own.api!;
+    const ownRequest = client(own.info.apiUrl);
+    const inTenant = { token: owner.token, headers: { 'x-tenant-id': tenant.id } };
+    const session = await ownRequest('POST', '/api/v1/chat/sessions', { ...inTenant, body: { provider: 'openai' } });
+    expect(session.status, JSON.stringify(session.body)).toBe(201);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const asked = fake.requests.length;
+    fake.script.push({ kind: 'stream', pieces: ['Never ', 'finished.'], holdAfterFirst: held });
+    const inFlight = ownRequest('POST', `/api/v1/chat/sessions/${session.body.id}/messages`, { ...inTenant, body: { content: 'too slow?' } }).then(
+      (res) => res.status,
+      () => 'cut off' as const,
+    );
+    await waitUntil('the provider to be asked', async () => fake.requests.length > asked, 20_000, 20);
+    const sentAt = Date.now();
+    api.child.kill('SIGTERM');
+    const code = await api.exited;
+    const took = Date.now() - sentAt;
+    release();
+    expect(code).toBe(1);
+    expect(took).toBeGreaterThanOrEqual(1400);
+    expect(took).toBeLessThan(10_000);
+    expect(await inFlight).toBe('cut off');
+    const messages = await request('GET', `/api/v1/chat/sessions/${session.body.id}/messages`, inTenant);
+    expect(messages.body.total).toBe(0);
   });
 });
