@@ -70,7 +70,6 @@ app.useBodyParser('application/json', { bodyLimit: config.BODY_LIMIT_BYTES }, (r
 });
 app.useGlobalPipes(createValidationPipe());
 app.useGlobalFilters(new AllExceptionsFilter(logger));
-app.enableShutdownHooks();
 
 fastify.addHook('preValidation', rejectUnstorableCharacters);
 fastify.addHook('onRequest', (request, reply, done) => {
@@ -111,5 +110,40 @@ const address = fastify.server.address();
 const port = typeof address === 'object' && address ? address.port : config.PORT;
 logger.info({ port }, `API listening; dashboard at http://localhost:${port}/app/, docs at http://localhost:${port}/docs`);
 process.send?.({ type: 'listening', port });
+
+/**
+ * Graceful shutdown (README "Operations"). Nest's own shutdown hooks run the providers' hooks
+ * (the usage flush among them) before it closes the HTTP server, so a request still running
+ * would record its usage after the flush, into a buffer nobody reads again. So the HTTP server
+ * goes first: it stops accepting connections, answers 503 on kept-alive ones, and waits for the
+ * requests in flight (their connections are closed as soon as they are idle); then Nest closes
+ * the application (usage flush, queues, Redis, pools), and the process exits 0. Whatever is
+ * still running after SHUTDOWN_TIMEOUT_MS is cut off, with exit code 1.
+ */
+let stopping = false;
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down: draining in-flight requests');
+  const deadline = setTimeout(() => {
+    logger.error(`shutdown still not done after SHUTDOWN_TIMEOUT_MS (${config.SHUTDOWN_TIMEOUT_MS} ms): exiting with work in flight`);
+    fastify.server.closeAllConnections();
+    process.exit(1);
+  }, config.SHUTDOWN_TIMEOUT_MS);
+  // server.close() reaps the connections idle at that moment; a connection whose request ends later is reaped here.
+  const reaper = setInterval(() => fastify.server.closeIdleConnections(), 50);
+  try {
+    await fastify.close();
+    clearInterval(reaper);
+    await app.close();
+    clearTimeout(deadline);
+    logger.info('shut down');
+    process.exit(0);
+  } catch (error) {
+    logger.error({ err: error }, 'shutdown failed');
+    process.exit(1);
+  }
+}
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown(signal));
 // Started by `npm start`: stop (as on SIGTERM) when the launcher is gone, however it went.
 process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));

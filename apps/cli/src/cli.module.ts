@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ClsModule } from 'nestjs-cls';
+import { AssistantCoreModule } from '../../../libs/assistant/src/index.js';
 import { AuditModule, CLI_ACTOR } from '../../../libs/audit/src/index.js';
 import { BillingCoreModule } from '../../../libs/billing/src/index.js';
 import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
@@ -10,6 +11,7 @@ import { RedisModule } from '../../../libs/redis/src/index.js';
 import { TenancyCoreModule } from '../../../libs/tenancy/src/index.js';
 import { SecretsModule } from '../../../libs/secrets/src/index.js';
 import { BILLING_COMMANDS } from './commands/billing/billing.command.js';
+import { DEMO_COMMANDS } from './commands/demo/demo.command.js';
 import { StorageModule } from '../../../libs/storage/src/index.js';
 import { OperationsCliModule } from '../../../libs/operations/src/index.js';
 import { KEY_COMMANDS } from './commands/keys/keys.command.js';
@@ -40,8 +42,9 @@ export class CliModule {
         BillingCoreModule,
         StorageModule,
         OperationsCliModule,
+        AssistantCoreModule,
       ],
-      providers: [...USER_COMMANDS, ...TENANT_COMMANDS, ...KEY_COMMANDS, ...USAGE_COMMANDS, ...BILLING_COMMANDS],
+      providers: [...USER_COMMANDS, ...TENANT_COMMANDS, ...KEY_COMMANDS, ...USAGE_COMMANDS, ...BILLING_COMMANDS, ...DEMO_COMMANDS],
     };
   }
 }

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { CorpusModule } from '../../corpus/src/index.js';
+import { CorpusCoreModule, CorpusModule } from '../../corpus/src/index.js';
 import { MeteringModule } from '../../metering/src/index.js';
 import { SecretsModule } from '../../secrets/src/index.js';
 import { TenancyModule } from '../../tenancy/src/index.js';
@@ -18,3 +18,11 @@ import { ConcurrencyGate } from './concurrency-gate.js';
   exports: [ChatService, AssistantProviders],
 })
 export class AssistantModule {}
+
+/** Chat storage without HTTP, for the admin CLI (`demo seed`); callers open the tenant's unit of work around it. */
+@Module({
+  imports: [CorpusCoreModule],
+  providers: [ChatRepository],
+  exports: [ChatRepository, CorpusCoreModule],
+})
+export class AssistantCoreModule {}

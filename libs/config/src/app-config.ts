@@ -268,6 +268,13 @@ export class AppConfig {
   @Type(() => Number) @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0.001) @Max(1_000_000)
   TENANT_RATE_LIMIT_SCALE = 1;
 
+  /**
+   * SIGTERM: how long the API waits for its in-flight requests (and then its hooks: usage flush,
+   * queues, pools) before it exits anyway with code 1. Below the usual 30 s grace of orchestrators.
+   */
+  @Type(() => Number) @IsInt() @Min(100) @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS = 25_000;
+
   /** How often an API process hands its buffered usage events to the worker (what a SIGKILLed process can lose at most). */
   @Type(() => Number) @IsInt() @Min(50) @Max(60_000)
   USAGE_FLUSH_MS = 1000;

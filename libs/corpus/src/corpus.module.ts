@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SecretsModule } from '../../secrets/src/index.js';
-import { TenancyModule } from '../../tenancy/src/index.js';
+import { JobsModule } from '../../jobs/src/index.js';
+import { TenancyCoreModule, TenancyModule } from '../../tenancy/src/index.js';
 import { CorpusQueryController } from './corpus-query.controller.js';
 import { CorpusQuota } from './corpus-quota.service.js';
 import { DocumentsController } from './documents.controller.js';
@@ -52,3 +53,15 @@ import { TemplatesService } from './templates/templates.service.js';
   exports: [DocumentsService, PassageRetriever],
 })
 export class CorpusModule {}
+
+/**
+ * Documents and retrieval without HTTP, for the admin CLI (`demo seed`): the same service, so a
+ * document made here is indexed for search exactly as one posted to the API. Callers open the
+ * tenant's unit of work (TenantDb.runInContext) around it.
+ */
+@Module({
+  imports: [JobsModule, TenancyCoreModule, SecretsModule],
+  providers: [DocumentsService, DocumentsRepository, PassagesRepository, EmbeddingsClient, { provide: PassageRetriever, useClass: HybridPassageRetriever }],
+  exports: [DocumentsService, PassageRetriever],
+})
+export class CorpusCoreModule {}

@@ -1,7 +1,7 @@
 // The corpus: a tenant's documents, their passages and search (full text, and vectors when the
 // tenant configures embeddings), RAG retrieval, uploads, templates and fine-tune jobs. Everything
 // here runs inside the tenant's unit of work; nothing here names a schema.
-export { CorpusModule } from './corpus.module.js';
+export { CorpusCoreModule, CorpusModule } from './corpus.module.js';
 export { CorpusWorkerModule } from './corpus-worker.module.js';
 export { DocumentEntity } from './document.entity.js';
 export { DocumentsRepository } from './documents.repository.js';

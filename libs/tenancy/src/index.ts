@@ -28,6 +28,8 @@ export { OPERATOR, TenantsService, toTenantDto } from './tenants/tenants.service
 export type { TenantActor } from './tenants/tenants.service.js';
 export { effectiveLimit, LIMIT_FIELDS, PLAN_CEILINGS } from './tenants/plans.js';
 export { Mailer } from './members/mailer.js';
+export { MembersService } from './members/members.service.js';
+export { AddMemberDto } from './members/member.dto.js';
 export type { MailOutcome } from './members/mailer.js';
 export { MAX_WEBHOOKS } from './tenants/tenant-settings.util.js';
 export type { LimitField, PlanCeilings } from './tenants/plans.js';

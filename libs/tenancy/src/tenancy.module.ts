@@ -64,12 +64,25 @@ export class TenancyWorkerModule {}
 
 /**
  * Tenants without HTTP and without queue processors, for the admin CLI: CRUD and
- * lifecycle (the API's services, so the same rules apply) and on-demand schema upgrades.
+ * lifecycle, members (the API's services, so the same rules apply) and on-demand schema upgrades.
  * It enqueues jobs (provisioning) but never consumes them.
  */
 @Module({
   imports: [JobsModule, SecretsModule],
-  providers: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, TenantSchemasRepository, ApiKeysService, ApiKeysRepository, MigrationRunsRepository],
-  exports: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, TenantSchemasRepository, ApiKeysService, MigrationRunsRepository],
+  providers: [
+    TenantsService,
+    TenantsRepository,
+    TenantDirectory,
+    TenantEvents,
+    TenantSchemaUpgrader,
+    TenantSchemasRepository,
+    ApiKeysService,
+    ApiKeysRepository,
+    MigrationRunsRepository,
+    MembersService,
+    MembersRepository,
+    Mailer,
+  ],
+  exports: [TenantsService, TenantsRepository, TenantDirectory, TenantEvents, TenantSchemaUpgrader, TenantSchemasRepository, ApiKeysService, MigrationRunsRepository, MembersService],
 })
 export class TenancyCoreModule {}

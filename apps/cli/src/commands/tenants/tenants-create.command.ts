@@ -1,10 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
-import { createValidationPipe, DomainError, NotFound } from '../../../../../libs/common/src/index.js';
+import { createValidationPipe, NotFound } from '../../../../../libs/common/src/index.js';
 import { TENANT_PLANS } from '../../../../../libs/database/src/index.js';
 import { UsersRepository } from '../../../../../libs/identity/src/index.js';
-import { CreateTenantDto, type TenantDto, TenantsService } from '../../../../../libs/tenancy/src/index.js';
+import { CreateTenantDto, TenantsService } from '../../../../../libs/tenancy/src/index.js';
 import { printJson, printLine } from '../../cli-output.js';
+import { waitUntilProvisioned } from './tenant-wait.js';
 
 interface CreateOptions {
   slug: string;
@@ -15,8 +15,6 @@ interface CreateOptions {
   wait?: boolean;
   json?: boolean;
 }
-
-const WAIT_MS = 60_000;
 
 @SubCommand({ name: 'create', description: 'create a tenant owned by an existing user; the worker provisions it' })
 export class TenantsCreateCommand extends CommandRunner {
@@ -38,20 +36,9 @@ export class TenantsCreateCommand extends CommandRunner {
     // The owner is the caller, as if they had called POST /api/tenants (so --parent needs
     // their tenants:create-child on the parent, unless they are a platform admin).
     let tenant = await this.tenants.create(dto, { id: owner.id, email: owner.email, isPlatformAdmin: owner.isPlatformAdmin });
-    if (options.wait) tenant = await this.waitUntilProvisioned(tenant.id);
+    if (options.wait) tenant = await waitUntilProvisioned(this.tenants, tenant.id);
     if (options.json) printJson(tenant);
     else printLine(`created tenant ${tenant.slug} (${tenant.id}), owner ${owner.email}, status ${tenant.status}`);
-  }
-
-  private async waitUntilProvisioned(id: string): Promise<TenantDto> {
-    const deadline = Date.now() + WAIT_MS;
-    for (;;) {
-      const tenant = await this.tenants.get(id);
-      if (tenant.status === 'failed') throw new DomainError('conflict', 'provisioning_failed', `tenant ${tenant.slug}: provisioning failed: ${tenant.last_error ?? 'unknown error'}`);
-      if (tenant.status !== 'provisioning') return tenant;
-      if (Date.now() > deadline) throw new DomainError('unavailable', 'provisioning_timeout', `tenant ${tenant.slug} is still provisioning after ${WAIT_MS / 1000} s: is a worker running?`);
-      await sleep(100);
-    }
   }
 
   @Option({ flags: '--slug <slug>', description: 'lowercase letters, digits and dashes (3-50)', required: true })
