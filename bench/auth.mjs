@@ -4,8 +4,8 @@
 // (GET /bench/no-auth/documents: the same tenant resolution, metering, unit of work and
 // DocumentsService.list, but no JWT/key verification, membership lookup or CASL check) and
 // against P1's baseline (GET /bench/plain/documents: JWT only, no tenancy). One API process
-// serves all four; runs alternate J K N P P N K J J K N P so that drift of this shared machine
-// cancels out.
+// serves all four; runs alternate J K N P, P N K J, P N K J, J K N P (AUTH_ROUNDS=4 rounds) so
+// that drift of this shared machine cancels out.
 import autocannon from 'autocannon';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,14 +17,18 @@ const WARMUP_S = Number(process.env.AUTH_WARMUP_S ?? 3);
 const POOL_SIZE = Number(process.env.AUTH_DB_POOL_SIZE ?? 10);
 const DOCS = 20;
 const SLUG = 'auth-bench';
-const ORDER = ['jwt', 'key', 'no-auth', 'plain', 'plain', 'no-auth', 'key', 'jwt', 'jwt', 'key', 'no-auth', 'plain'];
+const ROUNDS = Number(process.env.AUTH_ROUNDS ?? 4);
+// ABCD DCBA DCBA ABCD ...: after every 4 rounds each variant's mean position is the same, so a
+// steady drift of the machine's load favours none of them.
+const ABCD = ['jwt', 'key', 'no-auth', 'plain'];
+const ORDER = Array.from({ length: ROUNDS }, (_, i) => ([0, 3].includes(i % 4) ? ABCD : [...ABCD].reverse())).flat();
 
 function cannon(url, headers, duration) {
   return autocannon({ url, connections: CONNECTIONS, duration, headers });
 }
 
 export async function runAuth() {
-  return withStack('auth', 240_000, async (stack) => {
+  return withStack('auth', 180_000 + ROUNDS * 4 * 15_000, async (stack) => {
     await stack.startServers();
     const databaseUrl = await stack.createDatabase('tenantry_auth');
     // NODE_ENV=test: production refuses BENCH_ROUTES (the request path is the same code).
@@ -125,7 +129,7 @@ export async function runAuth() {
 
     const per = ORDER.filter((n) => n === 'jwt').length;
     console.log(`\nAuthorization cost (${machine()}, PostgreSQL ${stack.pgInfo.version} fsync=${stack.pgInfo.fsync}, ` +
-      `${CONNECTIONS} connections, ${DURATION_S} s runs (each after an untimed 1 s burst) after ${WARMUP_S} s warm-up per variant, API DB_POOL_SIZE=${POOL_SIZE} (plain pool the same), LOG_LEVEL=warn)\n`);
+      `${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION_S} s runs (each after an untimed 1 s burst) after ${WARMUP_S} s warm-up per variant, API DB_POOL_SIZE=${POOL_SIZE} (plain pool the same), LOG_LEVEL=warn)\n`);
     console.log(table(['run', 'variant', 'req/s', 'p50 ms', 'p99 ms', 'API CPU us/req', 'PG CPU us/req'],
       runs.map((r) => [r.run, r.variant, fmt(r.rps), r.p50, r.p99, fmt(r.apiUs, 0), fmt(r.pgUs, 0)])));
     console.log('');
