@@ -289,10 +289,15 @@ const CLK_TCK = 100; // Linux USER_HZ
 
 /** utime+stime of a process in ms (undefined when it is gone). */
 export async function cpuMs(pid) {
+  return (await procCpu(pid))?.ms;
+}
+
+/** utime+stime in ms and start time (clock ticks after boot) of a process; undefined when it is gone. */
+async function procCpu(pid) {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+    return { ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK, start: fields[19] };
   } catch {
     return undefined;
   }
@@ -318,18 +323,24 @@ export async function postgresPids(stack) {
 /**
  * CPU time of the API process and of the whole PostgreSQL cluster between start() and
  * stop(): CPU per request does not depend on how much of the shared machine others use.
+ * PostgreSQL processes are told apart by pid and start time: a backend that ended during the
+ * run and whose pid a new one took (pg-pool closes idle connections) is not subtracted from it.
+ * (A backend that ended during the run takes the CPU it spent since start() with it, uncounted.)
  */
 export async function cpuMeter(stack, apiPid) {
   const snapshot = async () => {
     const pg = new Map();
-    for (const pid of await postgresPids(stack)) pg.set(pid, (await cpuMs(pid)) ?? 0);
+    for (const pid of await postgresPids(stack)) {
+      const cpu = await procCpu(pid);
+      if (cpu) pg.set(`${pid}/${cpu.start}`, cpu.ms);
+    }
     return { api: (await cpuMs(apiPid)) ?? 0, pg };
   };
   const before = await snapshot();
   return async () => {
     const after = await snapshot();
     let pgMs = 0;
-    for (const [pid, ms] of after.pg) pgMs += ms - (before.pg.get(pid) ?? 0);
+    for (const [key, ms] of after.pg) pgMs += ms - (before.pg.get(key) ?? 0);
     return { apiMs: after.api - before.api, pgMs };
   };
 }

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { Injectable, Logger } from '@nestjs/common';
+import type pg from 'pg';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import type { MemberRole } from '../../database/src/index.js';
 
 /** An API key as its strategy needs it: the key's row and its creator's email. */
@@ -24,6 +25,13 @@ export interface AcceptedInvitation {
   role: MemberRole;
 }
 
+const KEY_BY_PREFIX_NAME = 'tenantry_api_key_by_prefix';
+const KEY_BY_PREFIX = `SELECT k.id, k.tenant_id, k.tenant_scope, k.key_hash, k.scopes, k.created_by, u.email,
+       (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired, k.revoked_at IS NOT NULL AS revoked, k.kind,
+       CASE WHEN k.kind = 'widget' THEN (SELECT t.settings -> 'widget' -> 'allowed_origins' FROM public.tenants t WHERE t.id = k.tenant_id) END AS allowed_origins
+  FROM public.api_keys k LEFT JOIN public.users u ON u.id = k.created_by
+ WHERE k.prefix = $1`;
+
 /**
  * The SQL identity runs on what grants a user access without a login of its own: API keys
  * (read by their visible prefix at every use) and pending invitations (accepted when their
@@ -31,18 +39,52 @@ export interface AcceptedInvitation {
  */
 @Injectable()
 export class AccessGrantsRepository {
+  private readonly logger = new Logger(AccessGrantsRepository.name);
+
+  /** False once a connection path proved not to keep prepared statements (see keyByPrefix). */
+  private named = true;
+
   constructor(private readonly dataSource: DataSource) {}
 
+  /**
+   * The key's row, read at every use of the key (so a revocation, an expiry or a deleted creator
+   * holds at once on every process). A named prepared statement: each pooled connection parses
+   * and plans it once, where a plain query was parsed, rewritten with the RLS policy of api_keys
+   * and planned again on every request (several hundred microseconds of PostgreSQL CPU, most of
+   * what an API key cost over a JWT; issue 15). PostgreSQL re-plans it by itself when the table
+   * or the role changes. Behind a pooler that does not keep prepared statements per client
+   * (PgBouncer in transaction mode before 1.21, or with max_prepared_statements = 0) the first
+   * "does not exist" or "already exists" answer switches this process to the plain query for good.
+   */
   async keyByPrefix(prefix: string): Promise<PresentedKeyRow | null> {
-    const rows = (await this.dataSource.query(
-      `SELECT k.id, k.tenant_id, k.tenant_scope, k.key_hash, k.scopes, k.created_by, u.email,
-              (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired, k.revoked_at IS NOT NULL AS revoked, k.kind,
-              CASE WHEN k.kind = 'widget' THEN (SELECT t.settings -> 'widget' -> 'allowed_origins' FROM public.tenants t WHERE t.id = k.tenant_id) END AS allowed_origins
-         FROM public.api_keys k LEFT JOIN public.users u ON u.id = k.created_by
-        WHERE k.prefix = $1`,
-      [prefix],
-    )) as PresentedKeyRow[];
+    if (this.named) {
+      try {
+        return await this.keyByPrefixNamed(prefix);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (code !== '26000' && code !== '42P05') throw error;
+        this.named = false;
+        this.logger.warn(`prepared statements do not survive on this database connection path (${String(code)}): API keys are looked up with a plain query from now on`);
+      }
+    }
+    const rows = (await this.dataSource.query(KEY_BY_PREFIX, [prefix])) as PresentedKeyRow[];
     return rows[0] ?? null;
+  }
+
+  private async keyByPrefixNamed(prefix: string): Promise<PresentedKeyRow | null> {
+    const runner = this.dataSource.createQueryRunner();
+    let failure: unknown;
+    try {
+      const connection = (await runner.connect()) as pg.ClientBase;
+      const { rows } = await connection.query<PresentedKeyRow>({ name: KEY_BY_PREFIX_NAME, text: KEY_BY_PREFIX, values: [prefix] });
+      return rows[0] ?? null;
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      // A connection that failed goes back destroyed (with it pg's record of what it prepared there).
+      await (runner as QueryRunner & { releasePostgresConnection(err?: unknown): Promise<void> }).releasePostgresConnection(failure);
+    }
   }
 
   async markKeyUsed(id: string): Promise<void> {

@@ -2,6 +2,8 @@
 // It knows nothing of tenants beyond listing a user's memberships.
 export type { ApiKeyGrant, AuthUser, JwtClaims } from './auth-user.js';
 export { widgetCorsHeaders } from './auth-user.js';
+export { AccessGrantsRepository } from './access-grants.repository.js';
+export type { PresentedKeyRow } from './access-grants.repository.js';
 export { generateApiKey } from './api-key.util.js';
 export { generateInvitationToken } from './invitation-token.util.js';
 export { AuthService, toUserDto } from './auth.service.js';

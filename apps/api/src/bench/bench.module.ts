@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CorpusModule } from '../../../../libs/corpus/src/index.js';
 import { MeteringModule } from '../../../../libs/metering/src/index.js';
 import { TenancyModule } from '../../../../libs/tenancy/src/index.js';
+import { BenchTenantWithoutCallerGuard, NoAuthDocumentsController } from './no-auth-documents.controller.js';
 import { PlainCorpusQueryController, PlainDocumentsController, PlainPool } from './plain-documents.controller.js';
 import { SpendController } from './spend.controller.js';
 import {
@@ -17,13 +18,16 @@ import {
  * - POST /bench/plain/corpus/query: RAG retrieval without tenancy (the search benchmark's baseline);
  * - GET /bench/request-scoped/documents: the corpus list with its unit of work carried by
  *   Nest Scope.REQUEST providers instead of nestjs-cls;
+ * - GET /bench/no-auth/documents: the tenant-scoped corpus list without authentication or
+ *   permission checks (issue 15's baseline: what authorization costs);
  * - POST /bench/spend: spends a monthly budget through Quotas, as chat will.
  */
 @Module({
   imports: [CorpusModule, TenancyModule, MeteringModule],
-  controllers: [PlainDocumentsController, PlainCorpusQueryController, RequestScopedDocumentsController, SpendController],
+  controllers: [PlainDocumentsController, PlainCorpusQueryController, RequestScopedDocumentsController, NoAuthDocumentsController, SpendController],
   providers: [
     PlainPool,
+    BenchTenantWithoutCallerGuard,
     RequestUnitOfWork,
     RequestScopedDocumentsRepository,
     requestScopedDocumentsProvider,

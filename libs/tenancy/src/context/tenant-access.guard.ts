@@ -59,8 +59,10 @@ export class TenantAccessGuard implements CanActivate {
   /**
    * The one tenant a tenant-scoped request names. Every header value, the subdomain and the
    * path prefix must name the same tenant (a uuid and a slug of one tenant agree); else 400.
+   * Protected, not private, for bench/'s no-auth baseline only (apps/api/src/bench/), which
+   * resolves the tenant with this very code; the guard itself is unchanged.
    */
-  private async resolveScoped(req: TenantRequest): Promise<TenantRow> {
+  protected async resolveScoped(req: TenantRequest): Promise<TenantRow> {
     const candidates = tenantCandidates(req.raw, this.config.BASE_DOMAIN);
     // A custom domain resolves like a subdomain; a host no tenant claims (the API's own) names none.
     const domain = customDomainCandidate(req.raw, this.config.BASE_DOMAIN);
