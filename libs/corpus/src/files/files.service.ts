@@ -5,7 +5,6 @@ import { NotFound } from '../../../common/src/index.js';
 import { TenantDb } from '../../../database/src/index.js';
 import { StorageDriver } from '../../../storage/src/index.js';
 import type { TenantRow } from '../../../tenancy/src/index.js';
-import { CorpusQuota } from '../corpus-quota.service.js';
 import { MAX_CONTENT_CHARS } from '../document.dto.js';
 import { DocumentsService } from '../documents.service.js';
 import type { FileDto, FileListDto } from './file.dto.js';
@@ -39,7 +38,6 @@ export class FilesService {
   constructor(
     private readonly files: FilesRepository,
     private readonly documents: DocumentsService,
-    private readonly quota: CorpusQuota,
     private readonly storage: StorageDriver,
     private readonly tenantDb: TenantDb,
   ) {}
@@ -56,11 +54,10 @@ export class FilesService {
     let stored = false;
     try {
       const row = await this.tenantDb.runInContext({ id: tenant.id, schemaName: tenant.schema_name }, async () => {
-        await this.quota.assertRoom(tenant, { documents: 1, bytes: upload.data.length });
-        const doc = await this.documents.create({ title: titleOf(name), content, metadata: { source: 'upload', file_id: id, file_name: name, mime } });
+        const [doc] = await this.documents.add(tenant, [{ title: titleOf(name), content, metadata: { source: 'upload', file_id: id, file_name: name, mime } }], upload.data.length);
         stored = true; // from here on a failure may leave bytes behind: delete them
         await this.storage.put(tenant.id, key, upload.data);
-        return this.files.insert({ id, document_id: doc.id, name, mime, size: upload.data.length, sha256, storage_key: key });
+        return this.files.insert({ id, document_id: doc!.id, name, mime, size: upload.data.length, sha256, storage_key: key });
       });
       return toFileDto(row);
     } catch (error) {
