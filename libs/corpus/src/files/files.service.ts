@@ -10,7 +10,8 @@ import { DocumentsService } from '../documents.service.js';
 import type { FileDto, FileListDto } from './file.dto.js';
 import { type FileRow, FilesRepository } from './files.repository.js';
 import type { ReceivedUpload } from './upload-reader.util.js';
-import { detectUpload, ExtractedTextTooLarge, extractText, MIME_BY_KIND } from './upload-type.util.js';
+import { TextExtractor } from './text-extractor.service.js';
+import { detectUpload, ExtractedTextTooLarge, MIME_BY_KIND } from './upload-type.util.js';
 
 export function toFileDto(f: FileRow): FileDto {
   return { id: f.id, document_id: f.document_id, name: f.name, mime: f.mime, size: Number(f.size), sha256: f.sha256, created_at: new Date(f.created_at).toISOString() };
@@ -28,8 +29,9 @@ const titleOf = (name: string): string => name.replace(/\.[A-Za-z0-9]{1,10}$/, '
 /**
  * Uploads: the original is kept through the StorageDriver under the tenant's prefix, its text
  * becomes a document, and a `files` row ties them. Type, text and size are settled before the
- * unit of work opens; inside it the quota check, the document, the stored bytes and the row
- * succeed or fail together (the bytes are deleted when the unit of work does not commit).
+ * unit of work opens (the text on an extraction thread: TextExtractor); inside it the quota
+ * check, the document, the stored bytes and the row succeed or fail together (the bytes are
+ * deleted when the unit of work does not commit).
  */
 @Injectable()
 export class FilesService {
@@ -40,12 +42,13 @@ export class FilesService {
     private readonly documents: DocumentsService,
     private readonly storage: StorageDriver,
     private readonly tenantDb: TenantDb,
+    private readonly extractor: TextExtractor,
   ) {}
 
   async upload(tenant: TenantRow, upload: ReceivedUpload): Promise<FileDto> {
     const name = cleanFileName(upload.name);
     const { kind, text } = detectUpload(name, upload.declaredMime, upload.data);
-    const content = await extractText(kind, upload.data, text);
+    const content = await this.extractor.extract(kind, upload.data, text);
     if (content.length > MAX_CONTENT_CHARS) throw new ExtractedTextTooLarge(content.length, MAX_CONTENT_CHARS);
     const id = randomUUID();
     const key = `files/${id}`;
