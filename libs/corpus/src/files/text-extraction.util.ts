@@ -1,4 +1,5 @@
 import { convert } from 'html-to-text';
+import type { MessagePort } from 'node:worker_threads';
 
 /**
  * Text extraction proper: pure functions that run on an extraction thread
@@ -6,6 +7,9 @@ import { convert } from 'html-to-text';
  * another lib: a thread loads only this and its two parsers.
  */
 export type ExtractionTask = { kind: 'pdf'; data: Uint8Array } | { kind: 'html'; text: string };
+
+/** A task as a thread receives it: with the port on which it says that it has started. */
+export type ThreadTask = ExtractionTask & { started?: MessagePort };
 
 /** What a thread answers: the text, or why the file cannot be read (the caller makes it a 415). */
 export type ExtractionOutcome = { text: string } | { unreadable: string };

@@ -1,8 +1,9 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { DomainError } from '../../../common/src/index.js';
 import { AppConfig } from '../../../config/src/index.js';
-import type { ExtractionOutcome, ExtractionTask } from './text-extraction.util.js';
+import type { ExtractionOutcome, ExtractionTask, ThreadTask } from './text-extraction.util.js';
 import { UnsupportedFileType, type UploadKind } from './upload-type.util.js';
 
 /** 422: the file's text took longer than UPLOAD_EXTRACT_TIMEOUT_MS to extract; its thread was stopped. */
@@ -32,8 +33,8 @@ const isAbort = (error: unknown): boolean => (error as Error | undefined)?.name 
 /**
  * The text of an upload, extracted off the event loop: PDF and HTML go to a pool of worker
  * threads (piscina), at most UPLOAD_EXTRACT_CONCURRENCY at once, each with a budget of
- * UPLOAD_EXTRACT_TIMEOUT_MS counted from the moment it gets a thread (waiting for one does not
- * spend it; at most UPLOAD_EXTRACT_QUEUE uploads wait). Past the budget the task is aborted,
+ * UPLOAD_EXTRACT_TIMEOUT_MS counted from the moment its thread starts on it (waiting for a
+ * thread does not spend it; at most UPLOAD_EXTRACT_QUEUE uploads wait). Past the budget the task is aborted,
  * which terminates its thread (piscina), so a hostile PDF cannot keep a core busy after its
  * request is answered. Plain text and Markdown need no extraction and never reach the pool.
  * The pool is made on first use: processes that never extract never start a thread.
@@ -41,7 +42,7 @@ const isAbort = (error: unknown): boolean => (error as Error | undefined)?.name 
 @Injectable()
 export class TextExtractor implements OnModuleDestroy {
   private readonly logger = new Logger(TextExtractor.name);
-  private pool?: Piscina<ExtractionTask, ExtractionOutcome>;
+  private pool?: Piscina<ThreadTask, ExtractionOutcome>;
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
@@ -61,23 +62,34 @@ export class TextExtractor implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Runs the task with its budget counted from the moment its thread starts on it: the thread
+   * says so on a MessagePort of the task. Until then (a thread being replaced, pdf.js loading)
+   * the same budget bounds the wait, so an upload never waits more than twice the budget.
+   */
   private async runWithBudget(task: ExtractionTask): Promise<ExtractionOutcome> {
     const budget = this.config.UPLOAD_EXTRACT_TIMEOUT_MS;
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), budget);
+    let timer = setTimeout(() => abort.abort(), budget);
+    const { port1, port2 } = new MessageChannel();
+    port1.once('message', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => abort.abort(), budget);
+    });
     try {
-      return await this.threads().run(task, { signal: abort.signal });
+      return await this.threads().run({ ...task, started: port2 }, { signal: abort.signal, transferList: [port2] });
     } catch (error) {
       if (isAbort(error) && abort.signal.aborted) throw new ExtractionTimeout(budget);
       this.logger.error(`extraction of a ${task.kind} failed on its thread: ${String((error as Error).message ?? error).slice(0, 500)}`);
       throw new ExtractionFailed();
     } finally {
       clearTimeout(timer);
+      port1.close();
     }
   }
 
-  private threads(): Piscina<ExtractionTask, ExtractionOutcome> {
-    this.pool ??= new Piscina<ExtractionTask, ExtractionOutcome>({
+  private threads(): Piscina<ThreadTask, ExtractionOutcome> {
+    this.pool ??= new Piscina<ThreadTask, ExtractionOutcome>({
       filename: new URL('./text-extraction.worker.js', import.meta.url).href,
       // One thread stays warm (pdf.js loaded); a terminated one is replaced at once.
       minThreads: 1,
