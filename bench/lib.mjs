@@ -243,8 +243,8 @@ export async function tenantEvents(stack, redisPrefix) {
   };
 }
 
-export async function createTenant(request, token, slug, name = slug) {
-  const res = await request('POST', '/api/tenants', { token, body: { name, slug, plan: 'starter' } });
+export async function createTenant(request, token, slug, name = slug, plan = 'starter') {
+  const res = await request('POST', '/api/tenants', { token, body: { name, slug, plan } });
   if (res.status !== 201) throw new Error(`create tenant ${slug}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }

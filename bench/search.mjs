@@ -74,7 +74,8 @@ export async function runSearch() {
     let t0 = now();
     const slugs = [SLUG, ...Array.from({ length: OTHER_TENANTS }, (_, i) => `search-other-${String(i).padStart(3, '0')}`)];
     const tenants = await mapLimit(slugs, 8, async (slug) => {
-      const tenant = await createTenant(request, token, slug);
+      // The searched tenant holds DOCS documents: past the starter plan's max_documents (1,000), within enterprise's.
+      const tenant = await createTenant(request, token, slug, slug, slug === SLUG ? 'enterprise' : 'starter');
       const done = await events.wait(tenant.id, 180_000);
       if (done.status !== 'active') throw new Error(`tenant ${slug} ended ${done.status}`);
       return tenant;

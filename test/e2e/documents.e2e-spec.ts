@@ -141,6 +141,64 @@ describe('documents: CRUD', () => {
   });
 });
 
+describe('documents: max_documents', () => {
+  /** A fresh tenant whose settings cap it at `max` documents (an override below its plan's). */
+  async function cappedTenant(max: number) {
+    const t = await newTenantDocs();
+    const patched = await request('PATCH', `/api/tenants/${t.tenant.id}`, { token: t.owner.token, body: { settings: { max_documents: max } } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    return t;
+  }
+
+  it('at the limit a POST is 403 corpus_limit_reached and adds nothing; PATCH still works; a DELETE frees room; another tenant is unaffected', async () => {
+    const { owner, docs } = await cappedTenant(3);
+    const made: Doc[] = [];
+    for (const title of ['one', 'two', 'three']) {
+      const res = await docs.create({ title, content: `${title} content` });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      made.push(res.body);
+    }
+    const refused = await docs.create({ title: 'four', content: 'over the top' });
+    expectError(refused, 403, 'corpus_limit_reached');
+    expect(refused.body).toMatchObject({ details: { limit: 'max_documents', max: 3, used: 3, adding: 1 } });
+    const listed = await docs.list('?limit=100');
+    expect(listed.body.total).toBe(3);
+    expect(listed.body.documents.map((d) => d.title).sort()).toEqual(['one', 'three', 'two']);
+    expect((await docs.list('?q=over')).body.total).toBe(0);
+
+    // Changing a document adds none: allowed at the limit.
+    const patched = await docs.patch(made[0]!.id, { title: 'one, revised', content: 'revised at the limit' });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect((await docs.get(made[0]!.id)).body).toMatchObject({ title: 'one, revised', content: 'revised at the limit' });
+
+    // The same owner's other tenant has its own count (its plan's limit, no override).
+    const other = await createTenant(request, owner.token);
+    await waitForStatus(request, owner.token, other.id);
+    const otherDocs = docsOf(owner, other.id);
+    for (let i = 0; i < 4; i++) expect((await otherDocs.create({ title: `elsewhere ${i}` })).status).toBe(201);
+    expect((await otherDocs.list()).body.total).toBe(4);
+    expect((await docs.list()).body.total).toBe(3);
+
+    // Deleting one makes room for exactly one.
+    expect((await docs.delete(made[1]!.id)).status).toBe(204);
+    const again = await docs.create({ title: 'four', content: 'now it fits' });
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expectError(await docs.create({ title: 'five' }), 403, 'corpus_limit_reached');
+    expect((await docs.list()).body.total).toBe(3);
+  });
+
+  it('concurrent POSTs near the limit never pass it', async () => {
+    const { docs } = await cappedTenant(5);
+    for (let i = 0; i < 3; i++) expect((await docs.create({ title: `before ${i}` })).status).toBe(201);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => docs.create({ title: `race ${i}`, content: `racer number ${i}` })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 201, ...Array<number>(8).fill(403)]);
+    for (const r of results.filter((x) => x.status === 403)) expect(r.body).toMatchObject({ code: 'corpus_limit_reached', details: { limit: 'max_documents', max: 5, used: 5 } });
+    const listed = await docs.list('?limit=100');
+    expect(listed.body.total).toBe(5);
+    expect(listed.body.documents.filter((d) => d.title.startsWith('race ')).length).toBe(2);
+  });
+});
+
 describe('documents: search and pagination', () => {
   let docs: ReturnType<typeof docsOf>;
   const ids: string[] = [];

@@ -153,6 +153,19 @@ describe('templates: bad input and limits', () => {
     expect(refused.status).toBe(403);
     expect(refused.body).toMatchObject({ code: 'corpus_limit_reached', details: { limit: 'max_documents' } });
     expect((await docsOf(owner.token, tenant.id)).total).toBe(0);
+    // Documents made through the API and by a template share one count.
+    const byApi = await request('POST', '/api/v1/corpus/documents', { token: owner.token, headers: { 'x-tenant-id': tenant.id }, body: { title: 'by hand' } });
+    expect(byApi.status).toBe(201);
+    const pair = await tpl(admin.token).create({ name: 'Two', documents: DOCS });
+    const stillRefused = await tpl(owner.token).apply(tenant.id, { template_id: pair.body.id });
+    expect(stillRefused.status).toBe(403);
+    expect(stillRefused.body).toMatchObject({ code: 'corpus_limit_reached', details: { limit: 'max_documents', max: 2, used: 1, adding: 2 } });
+    await request('PATCH', `/api/tenants/${tenant.id}`, { token: owner.token, body: { settings: { max_documents: 3 } } });
+    expect((await tpl(owner.token).apply(tenant.id, { template_id: pair.body.id })).body).toMatchObject({ applied: true, documents_added: 2 });
+    const full = await request('POST', '/api/v1/corpus/documents', { token: owner.token, headers: { 'x-tenant-id': tenant.id }, body: { title: 'one too many' } });
+    expect(full.status).toBe(403);
+    expect(full.body).toMatchObject({ code: 'corpus_limit_reached', details: { limit: 'max_documents', max: 3, used: 3 } });
+    expect((await docsOf(owner.token, tenant.id)).documents.map((d) => d.title).sort()).toEqual(['Returns', 'Shipping', 'by hand']);
     expect((await tpl(owner.token).apply(tenant.id, {})).status).toBe(400);
     expect((await tpl(owner.token).apply(tenant.id, { template_id: 'x' })).status).toBe(400);
     // A viewer lacks corpus:write.

@@ -2,6 +2,7 @@ import { plainToInstance, Transform, Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { masterKeyFile, parseMasterKey, readMasterKeyFile, weakMasterKeyReason } from './master-key.js';
 import { weakJwtSecretReason } from './published-secrets.js';
@@ -125,6 +126,19 @@ export class AppConfig {
 
   @Type(() => Number) @IsInt() @Min(1)
   MAX_UPLOAD_MB = 25;
+
+  // Text extraction of uploads (pdf, html) runs on a pool of worker threads, never on the API's event loop.
+  /** The time one extraction may take on its thread; past it the thread is terminated and the upload is 422 `extraction_timeout`. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(3_600_000)
+  UPLOAD_EXTRACT_TIMEOUT_MS = 60_000;
+
+  /** Extractions running at once (threads); by default one core is left to the event loop. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(64)
+  UPLOAD_EXTRACT_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism() - 1));
+
+  /** Uploads that may wait for a free extraction thread; one more is 503 `extraction_busy`. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(10_000)
+  UPLOAD_EXTRACT_QUEUE = 16;
 
   // File storage (libs/storage): uploads and fine-tune datasets under a per-tenant prefix.
   /** `local` (DATA_DIR/storage, default) or `s3` (S3_BUCKET through the AWS SDK; S3_ENDPOINT for MinIO and the like). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkText } from './chunker.util.js';
+import { chunkText, sentenceSegments } from './chunker.util.js';
 
 const sentence = (i: number, words = 10): string => `${Array.from({ length: words - 1 }, (_, j) => `${j === 0 ? 'W' : 'w'}${i}x${j}`).join(' ')} end${i}.`;
 
@@ -44,5 +44,24 @@ describe('chunkText', () => {
     const words = chunkText(`${'y'.repeat(9000)} tail`);
     expect(words.every((p) => p.length <= 4000)).toBe(true);
     expect(words.join(' ').replace(/ /g, '')).toBe(`${'y'.repeat(9000)}tail`);
+  });
+
+  it('finds the same sentences window by window as in one pass, and stays linear on long texts', () => {
+    const text = Array.from({ length: 2000 }, (_, i) => `Sentence ${i} is here${i % 7 ? '.' : '!'}${i % 11 ? ' ' : '\n'}${i % 13 ? '' : '(Aside.) '}`).join('');
+    expect(text.length).toBeGreaterThan(20 * 2000);
+    const onePass = [...new Intl.Segmenter('en', { granularity: 'sentence' }).segment(text)].map((s) => s.segment);
+    expect([...sentenceSegments(text)]).toEqual(onePass);
+    expect([...sentenceSegments(text, 97)]).toEqual(onePass);
+    // A sentence longer than the window comes out whole.
+    const run = `${Array.from({ length: 3000 }, (_, i) => `w${i}`).join(' ')}. Next one. `;
+    expect([...sentenceSegments(run)]).toEqual([run.slice(0, -'Next one. '.length), 'Next one. ']);
+
+    // 1,000,000 characters of short sentences: minutes in one pass, well under a second in windows.
+    const big = 'Word another thing here. '.repeat(40_000);
+    const t0 = performance.now();
+    const passages = chunkText(big);
+    expect(performance.now() - t0).toBeLessThan(20_000); // one pass: about 9 minutes
+    expect(passages.length).toBeGreaterThan(600);
+    expect(passages.every((p) => p.split(' ').length <= 400)).toBe(true);
   });
 });

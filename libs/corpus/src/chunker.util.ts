@@ -18,10 +18,47 @@ const sentenceSegmenter = (): Intl.Segmenter => (segmenter ??= new Intl.Segmente
 
 const wordCount = (s: string): number => (s.match(/\S+/g) ?? []).length;
 
+/** Characters given to the segmenter at once (see sentenceSegments). */
+export const SEGMENT_WINDOW = 2000;
+
+/**
+ * ICU's sentences of `text`, found window by window. V8's segment iterator costs time in
+ * proportion to the whole string for every segment it yields, so one pass over a long text is
+ * quadratic: 1,000,000 characters of short sentences took 9 minutes of one thread (the API's event
+ * loop), against a quarter of a second in windows. Each window's last segment may be cut by the
+ * window's end, so it is segmented again at the start of the next window; a sentence longer than
+ * a window is followed, window after window, to the next boundary and yielded whole.
+ */
+export function* sentenceSegments(text: string, window = SEGMENT_WINDOW): Generator<string> {
+  const segmenter = sentenceSegmenter();
+  let start = 0;
+  while (text.length - start > window) {
+    const segments: Array<{ segment: string; index: number }> = [...segmenter.segment(text.slice(start, start + window))];
+    if (segments.length > 1) {
+      for (let i = 0; i < segments.length - 1; i++) yield segments[i]!.segment;
+      start += segments.at(-1)!.index;
+      continue;
+    }
+    // No boundary in this window: the next one is further on (a segment found in a window that
+    // starts mid-sentence begins at that window's start, so only the second one marks a boundary).
+    let end = text.length;
+    for (let from = start + window; from < text.length; from += window) {
+      const next = [...segmenter.segment(text.slice(from, from + window + 1))];
+      if (next.length > 1) {
+        end = from + next[1]!.index;
+        break;
+      }
+    }
+    yield text.slice(start, end);
+    start = end;
+  }
+  if (start < text.length) for (const { segment } of segmenter.segment(text.slice(start))) yield segment;
+}
+
 /** Sentences of a paragraph, each at most maxWords words and maxChars characters (a longer one is cut between words, a longer word within it). */
 function sentencesOf(paragraph: string, { maxWords, maxChars }: ChunkOptions): string[] {
   const out: string[] = [];
-  for (const { segment } of sentenceSegmenter().segment(paragraph)) {
+  for (const segment of sentenceSegments(paragraph)) {
     const sentence = segment.trim();
     if (!sentence) continue;
     let piece: string[] = [];

@@ -11,6 +11,7 @@ import { EmbeddingsClient } from './embeddings.client.js';
 import { FilesController, FileUploadsController } from './files/files.controller.js';
 import { FilesRepository } from './files/files.repository.js';
 import { FilesService } from './files/files.service.js';
+import { TextExtractor } from './files/text-extractor.service.js';
 import { FineTuneJobCreationController, FineTuneJobsController } from './fine-tune/fine-tune-jobs.controller.js';
 import { FineTuneJobsRepository } from './fine-tune/fine-tune-jobs.repository.js';
 import { FineTuneJobsService } from './fine-tune/fine-tune-jobs.service.js';
@@ -42,6 +43,7 @@ import { TemplatesService } from './templates/templates.service.js';
     EmbeddingsClient,
     FilesService,
     FilesRepository,
+    TextExtractor,
     CorpusQuota,
     FineTuneJobsService,
     FineTuneJobsRepository,

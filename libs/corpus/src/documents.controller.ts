@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { P, RequirePermissions } from '../../rbac/src/index.js';
-import { TenantScoped } from '../../tenancy/src/index.js';
+import { TenantContext, TenantScoped } from '../../tenancy/src/index.js';
 import { CreateDocumentDto, DocumentDto, DocumentListDto, ListDocumentsQueryDto, UpdateDocumentDto } from './document.dto.js';
 import { DocumentsService } from './documents.service.js';
 
@@ -11,7 +11,10 @@ const uuid = new ParseUUIDPipe({ version: undefined });
 @TenantScoped()
 @Controller('api/v1/corpus/documents')
 export class DocumentsController {
-  constructor(private readonly documents: DocumentsService) {}
+  constructor(
+    private readonly documents: DocumentsService,
+    private readonly context: TenantContext,
+  ) {}
 
   @Get()
   @RequirePermissions(P.CorpusRead)
@@ -23,8 +26,10 @@ export class DocumentsController {
   @Post()
   @RequirePermissions(P.CorpusWrite)
   @ApiCreatedResponse({ type: DocumentDto })
-  create(@Body() dto: CreateDocumentDto): Promise<DocumentDto> {
-    return this.documents.create(dto);
+  @ApiResponse({ status: 403, description: 'corpus_limit_reached: the tenant holds max_documents already (plan or settings override)' })
+  async create(@Body() dto: CreateDocumentDto): Promise<DocumentDto> {
+    const [doc] = await this.documents.add(this.context.tenant, [dto]);
+    return doc!;
   }
 
   @Get(':id')

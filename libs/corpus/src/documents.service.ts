@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { NotFound } from '../../common/src/index.js';
+import type { TenantRow } from '../../tenancy/src/index.js';
 import type { DocumentEntity } from './document.entity.js';
 import type { CreateDocumentDto, DocumentDto, DocumentListDto, ListDocumentsQueryDto, UpdateDocumentDto } from './document.dto.js';
 import { CorpusJobsProducer } from '../../jobs/src/index.js';
 import { chunkText } from './chunker.util.js';
+import { CorpusQuota } from './corpus-quota.service.js';
 import { DocumentsRepository } from './documents.repository.js';
 import { type IndexState, PassagesRepository } from './passages.repository.js';
 
@@ -24,6 +26,7 @@ export class DocumentsService {
     private readonly docs: DocumentsRepository,
     private readonly passages: PassagesRepository,
     private readonly jobs: CorpusJobsProducer,
+    private readonly quota: CorpusQuota,
   ) {}
 
   async list(query: ListDocumentsQueryDto): Promise<DocumentListDto> {
@@ -32,14 +35,23 @@ export class DocumentsService {
   }
 
   /**
-   * The one way a document is created (the API, uploads and templates all come here): the row and
-   * its passages in the caller's unit of work, indexed with the schema's text search configuration.
+   * The one way documents are created (the API, uploads and templates all come here), in the
+   * caller's unit of work: first the corpus limits under the tenant's corpus-quota lock
+   * (`max_documents` for `docs.length` more, `max_storage_mb` for `storedBytes` more; 403
+   * `corpus_limit_reached`, nothing written), then the rows and their passages, indexed with the
+   * schema's text search configuration. The lock is held until the unit of work ends, so
+   * concurrent writers are counted one after the other and never pass the limit together.
    */
-  async create(dto: CreateDocumentDto): Promise<DocumentDto> {
+  async add(tenant: TenantRow, docs: CreateDocumentDto[], storedBytes = 0): Promise<DocumentDto[]> {
+    await this.quota.assertRoom(tenant, { documents: docs.length, bytes: storedBytes });
     const index = await this.passages.lockForWrite();
-    const doc = await this.docs.create({ title: dto.title, content: dto.content ?? '', metadata: dto.metadata ?? {} }, index.tsConfig);
-    await this.indexPassages(doc, index);
-    return toDocumentDto(doc);
+    const created: DocumentDto[] = [];
+    for (const dto of docs) {
+      const doc = await this.docs.create({ title: dto.title, content: dto.content ?? '', metadata: dto.metadata ?? {} }, index.tsConfig);
+      await this.indexPassages(doc, index);
+      created.push(toDocumentDto(doc));
+    }
+    return created;
   }
 
   /** Rebuilds the document's passages; with dense retrieval on, the worker embeds them after the commit. */

@@ -9,8 +9,9 @@ import { Authenticated } from '../../../../libs/rbac/src/index.js';
 import { SLUG_PATTERN } from '../../../../libs/tenancy/src/index.js';
 import { BenchListDocumentsQueryDto } from './bench-list-query.dto.js';
 
-/** The baseline only lists documents: it never writes, so it never enqueues. */
+/** The baseline only lists documents: it never writes, so it never enqueues nor checks the corpus limits. */
 const NO_JOBS = null as unknown as CorpusJobsProducer;
+const NO_QUOTA = null as unknown as ConstructorParameters<typeof DocumentsService>[3];
 const NO_DIRECTORY = null as unknown as ConstructorParameters<typeof HybridPassageRetriever>[1];
 const NO_EMBEDDINGS = null as unknown as ConstructorParameters<typeof HybridPassageRetriever>[2];
 
@@ -62,7 +63,7 @@ export class PlainPool implements OnApplicationShutdown {
     const passages = new PassagesRepository(managerSource);
     return {
       dataSource: plain,
-      documents: new DocumentsService(new DocumentsRepository(managerSource), passages, NO_JOBS),
+      documents: new DocumentsService(new DocumentsRepository(managerSource), passages, NO_JOBS, NO_QUOTA),
       // The baseline tenant has no embeddings provider: the retriever never reaches the directory or the client.
       retriever: new HybridPassageRetriever(passages, NO_DIRECTORY, NO_EMBEDDINGS),
     };

@@ -12,6 +12,8 @@ import { BenchListDocumentsQueryDto } from './bench-list-query.dto.js';
 // This variant only lists documents: it never writes, so it needs neither passages nor jobs.
 const NO_PASSAGES = null as unknown as PassagesRepository;
 const NO_JOBS = null as unknown as CorpusJobsProducer;
+/** Lists only: never adds a document, so never checks the corpus limits. */
+const NO_QUOTA = null as unknown as ConstructorParameters<typeof DocumentsService>[3];
 
 /**
  * @TenantScoped() minus its CLS interceptor: the same metadata, so the global
@@ -88,7 +90,7 @@ export const requestScopedDocumentsProvider = {
   scope: Scope.REQUEST,
   inject: [RequestScopedDocumentsRepository],
   useFactory: (repo: RequestScopedDocumentsRepository) =>
-    new DocumentsService(repo as unknown as ConstructorParameters<typeof DocumentsService>[0], NO_PASSAGES, NO_JOBS),
+    new DocumentsService(repo as unknown as ConstructorParameters<typeof DocumentsService>[0], NO_PASSAGES, NO_JOBS, NO_QUOTA),
 };
 
 /**

@@ -5,13 +5,13 @@ import { NotFound } from '../../../common/src/index.js';
 import { TenantDb } from '../../../database/src/index.js';
 import { StorageDriver } from '../../../storage/src/index.js';
 import type { TenantRow } from '../../../tenancy/src/index.js';
-import { CorpusQuota } from '../corpus-quota.service.js';
 import { MAX_CONTENT_CHARS } from '../document.dto.js';
 import { DocumentsService } from '../documents.service.js';
 import type { FileDto, FileListDto } from './file.dto.js';
 import { type FileRow, FilesRepository } from './files.repository.js';
 import type { ReceivedUpload } from './upload-reader.util.js';
-import { detectUpload, ExtractedTextTooLarge, extractText, MIME_BY_KIND } from './upload-type.util.js';
+import { TextExtractor } from './text-extractor.service.js';
+import { detectUpload, ExtractedTextTooLarge, MIME_BY_KIND } from './upload-type.util.js';
 
 export function toFileDto(f: FileRow): FileDto {
   return { id: f.id, document_id: f.document_id, name: f.name, mime: f.mime, size: Number(f.size), sha256: f.sha256, created_at: new Date(f.created_at).toISOString() };
@@ -29,8 +29,9 @@ const titleOf = (name: string): string => name.replace(/\.[A-Za-z0-9]{1,10}$/, '
 /**
  * Uploads: the original is kept through the StorageDriver under the tenant's prefix, its text
  * becomes a document, and a `files` row ties them. Type, text and size are settled before the
- * unit of work opens; inside it the quota check, the document, the stored bytes and the row
- * succeed or fail together (the bytes are deleted when the unit of work does not commit).
+ * unit of work opens (the text on an extraction thread: TextExtractor); inside it the quota
+ * check, the document, the stored bytes and the row succeed or fail together (the bytes are
+ * deleted when the unit of work does not commit).
  */
 @Injectable()
 export class FilesService {
@@ -39,15 +40,15 @@ export class FilesService {
   constructor(
     private readonly files: FilesRepository,
     private readonly documents: DocumentsService,
-    private readonly quota: CorpusQuota,
     private readonly storage: StorageDriver,
     private readonly tenantDb: TenantDb,
+    private readonly extractor: TextExtractor,
   ) {}
 
   async upload(tenant: TenantRow, upload: ReceivedUpload): Promise<FileDto> {
     const name = cleanFileName(upload.name);
     const { kind, text } = detectUpload(name, upload.declaredMime, upload.data);
-    const content = await extractText(kind, upload.data, text);
+    const content = await this.extractor.extract(kind, upload.data, text);
     if (content.length > MAX_CONTENT_CHARS) throw new ExtractedTextTooLarge(content.length, MAX_CONTENT_CHARS);
     const id = randomUUID();
     const key = `files/${id}`;
@@ -56,11 +57,10 @@ export class FilesService {
     let stored = false;
     try {
       const row = await this.tenantDb.runInContext({ id: tenant.id, schemaName: tenant.schema_name }, async () => {
-        await this.quota.assertRoom(tenant, { documents: 1, bytes: upload.data.length });
-        const doc = await this.documents.create({ title: titleOf(name), content, metadata: { source: 'upload', file_id: id, file_name: name, mime } });
+        const [doc] = await this.documents.add(tenant, [{ title: titleOf(name), content, metadata: { source: 'upload', file_id: id, file_name: name, mime } }], upload.data.length);
         stored = true; // from here on a failure may leave bytes behind: delete them
         await this.storage.put(tenant.id, key, upload.data);
-        return this.files.insert({ id, document_id: doc.id, name, mime, size: upload.data.length, sha256, storage_key: key });
+        return this.files.insert({ id, document_id: doc!.id, name, mime, size: upload.data.length, sha256, storage_key: key });
       });
       return toFileDto(row);
     } catch (error) {

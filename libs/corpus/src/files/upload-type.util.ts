@@ -1,4 +1,3 @@
-import { convert } from 'html-to-text';
 import { DomainError } from '../../../common/src/index.js';
 
 /** The kinds of upload accepted, decided by content (the name only breaks ties between text kinds). */
@@ -98,57 +97,4 @@ export function detectUpload(name: string, declaredMime: string, buf: Buffer): {
   const declared = byExt ?? byMime;
   const kind: UploadKind = declared === 'html' || (declared === undefined && looksLikeHtml(text)) ? 'html' : declared === 'markdown' ? 'markdown' : 'text';
   return { kind, text };
-}
-
-/** HTML to plain text: scripts, styles and other non-content elements are dropped, links keep their text only. */
-export function htmlToText(html: string): string {
-  return convert(html, {
-    wordwrap: false,
-    selectors: [
-      { selector: 'script', format: 'skip' },
-      { selector: 'style', format: 'skip' },
-      { selector: 'noscript', format: 'skip' },
-      { selector: 'template', format: 'skip' },
-      { selector: 'iframe', format: 'skip' },
-      { selector: 'svg', format: 'skip' },
-      { selector: 'head', format: 'skip' },
-      { selector: 'img', format: 'skip' },
-      { selector: 'a', options: { ignoreHref: true } },
-    ],
-  }).trim();
-}
-
-/** The text of a PDF, page by page (pdf.js, no eval, no fonts loaded); 415 when it does not parse. */
-export async function pdfToText(buf: Buffer): Promise<string> {
-  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const task = getDocument({ data: new Uint8Array(buf), isEvalSupported: false, disableFontFace: true, useSystemFonts: false, stopAtErrors: true, verbosity: 0 });
-  try {
-    const pdf = await task.promise;
-    const pages: string[] = [];
-    for (let i = 1; i <= pdf.numPages; i++) {
-      const page = await pdf.getPage(i);
-      const content = await page.getTextContent();
-      const parts: string[] = [];
-      for (const item of content.items) {
-        if (!('str' in item)) continue;
-        parts.push(item.str);
-        if (item.hasEOL) parts.push('\n');
-        else if (item.str && !item.str.endsWith(' ')) parts.push(' ');
-      }
-      pages.push(parts.join('').replace(/[ \t]+\n/g, '\n').trim());
-      page.cleanup();
-    }
-    return pages.join('\n\n').replaceAll('\u0000', '').trim();
-  } catch (error) {
-    throw new UnsupportedFileType(`The PDF could not be read: ${(error as Error).message?.slice(0, 200) ?? 'unknown error'}`);
-  } finally {
-    await task.destroy();
-  }
-}
-
-/** The document text of an upload. */
-export async function extractText(kind: UploadKind, buf: Buffer, text: string | undefined): Promise<string> {
-  if (kind === 'pdf') return pdfToText(buf);
-  const raw = (text ?? '').replace(/^\uFEFF/, '');
-  return kind === 'html' ? htmlToText(raw) : raw;
 }

@@ -4,7 +4,6 @@ import { Forbidden, NotFound, ValidationFailed } from '../../../common/src/index
 import { TenantDb } from '../../../database/src/index.js';
 import type { AuthUser } from '../../../identity/src/index.js';
 import { type TenantRow, TenantsRepository } from '../../../tenancy/src/index.js';
-import { CorpusQuota } from '../corpus-quota.service.js';
 import { DocumentsService } from '../documents.service.js';
 import type { AppliedTemplateDto, CreateTemplateDto, TemplateDto, TemplateListDto, UpdateTemplateDto } from './template.dto.js';
 import { type TemplateRow, TemplatesRepository } from './templates.repository.js';
@@ -39,7 +38,6 @@ export class TemplatesService {
     private readonly audit: AuditLog,
     private readonly tenantDb: TenantDb,
     private readonly documents: DocumentsService,
-    private readonly quota: CorpusQuota,
   ) {}
 
   /** Whether the user administers `tenantId` (owner or admin there, or of one of its ancestors). */
@@ -133,10 +131,10 @@ export class TemplatesService {
     if (!t || (t.tenant_id !== null && !(await this.templates.isSelfOrDescendant(tenant.id, t.tenant_id)))) throw new NotFound('Template', templateId);
     const added = await this.tenantDb.runInContext({ id: tenant.id, schemaName: tenant.schema_name }, async () => {
       if (await this.templates.lockAndCheckApplied(tenant.id, t.id, t.version)) return null;
-      await this.quota.assertRoom(tenant, { documents: t.documents.length, bytes: 0 });
-      for (const d of t.documents) {
-        await this.documents.create({ title: d.title, content: d.content, metadata: { ...d.metadata, template_id: t.id, template_version: t.version } });
-      }
+      await this.documents.add(
+        tenant,
+        t.documents.map((d) => ({ title: d.title, content: d.content, metadata: { ...d.metadata, template_id: t.id, template_version: t.version } })),
+      );
       await this.templates.recordApplied(t.id, t.version, t.documents.length);
       return t.documents.length;
     });
