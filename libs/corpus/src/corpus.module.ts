@@ -63,7 +63,7 @@ export class CorpusModule {}
  */
 @Module({
   imports: [JobsModule, TenancyCoreModule, SecretsModule],
-  providers: [DocumentsService, DocumentsRepository, PassagesRepository, EmbeddingsClient, { provide: PassageRetriever, useClass: HybridPassageRetriever }],
+  providers: [DocumentsService, DocumentsRepository, PassagesRepository, CorpusQuota, FilesRepository, EmbeddingsClient, { provide: PassageRetriever, useClass: HybridPassageRetriever }],
   exports: [DocumentsService, PassageRetriever],
 })
 export class CorpusCoreModule {}

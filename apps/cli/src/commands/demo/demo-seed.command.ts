@@ -177,9 +177,10 @@ export class DemoSeedCommand extends CommandRunner {
   private async fill(tenant: TenantDto, owner: UserEntity, index: number): Promise<Omit<SeededTenant, 'members'>> {
     const ref = { id: tenant.id, schemaName: tenant.schema_name };
     const docs = demoDocuments(tenant.name);
-    await this.tenantDb.runInContext(ref, async () => {
-      for (const doc of docs) await this.documents.create(doc);
-    });
+    // The tenant as stored (plan and settings): its corpus limits hold here as on the API.
+    const row = await this.tenantRows.findByKey(tenant.id);
+    if (!row) throw new Error(`tenant ${tenant.slug} vanished while seeding`);
+    await this.tenantDb.runInContext(ref, () => this.documents.add(row, docs));
     const provider = new ExtractiveProvider();
     let messages = 0;
     await this.tenantDb.runInContext(ref, async () => {
