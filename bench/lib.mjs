@@ -56,6 +56,7 @@ export class Stack {
     const redis = await startRedisServer(this.dir, { persistent: false });
     this.defer(() => redis.stop());
     this.redisUrl = redis.url;
+    this.redisPid = redis.pid;
     const admin = new pg.Client({ connectionString: this.serverUrl });
     await admin.connect();
     this.defer(() => admin.end());

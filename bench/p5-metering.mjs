@@ -14,7 +14,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { createTenant, DATA, fmt, http, log, machine, register, ROOT, sleep, table, tenantEvents, withStack } from './lib.mjs';
+import { cpuMeter, cpuMs, createTenant, DATA, fmt, http, log, machine, register, ROOT, sleep, table, tenantEvents, withStack } from './lib.mjs';
 
 const CONNECTIONS = Number(process.env.P5_CONNECTIONS ?? 32);
 const DURATION_S = Number(process.env.P5_DURATION_S ?? 7);
@@ -72,7 +72,7 @@ export async function runIngest() {
     await stack.startServers();
     const databaseUrl = await stack.createDatabase('tenantry_ingest');
     const env = stack.appEnv(databaseUrl);
-    await stack.startApp('worker', env);
+    const worker = await stack.startApp('worker', env);
     const db = await stack.client(databaseUrl);
     const { BufferedUsageRecorder } = await import(pathToFileURL(join(ROOT, 'dist', 'libs', 'usage', 'src', 'index.js')).href);
     const queue = new Queue('usage', { connection: { url: stack.redisUrl }, prefix: `${env.REDIS_PREFIX}:bull` });
@@ -85,6 +85,10 @@ export async function runIngest() {
     for (const shape of ['distinct', 'api-like']) {
       await db.query('TRUNCATE usage_records, usage_daily');
       const base = Date.now() - 3_600_000;
+      // CPU of each part (the recorder is this process), which depends far less on the machine's other load than seconds do.
+      const cpu = await cpuMeter(stack, worker.child.pid);
+      const redisCpu = (await cpuMs(stack.redisPid)) ?? 0;
+      const benchCpu = process.cpuUsage();
       const started = performance.now();
       let recordMs = 0;
       for (let i = 0; i < INGEST_EVENTS; i++) {
@@ -107,15 +111,20 @@ export async function runIngest() {
         await sleep(20);
       }
       const seconds = (performance.now() - started) / 1000;
+      const { apiMs: workerMs, pgMs } = await cpu();
+      const redisMs = ((await cpuMs(stack.redisPid)) ?? 0) - redisCpu;
+      const { user, system } = process.cpuUsage(benchCpu);
+      const perEvent = (ms) => (ms * 1000) / INGEST_EVENTS;
+      const cpuUs = { recorder: perEvent((user + system) / 1000), worker: perEvent(workerMs), postgres: perEvent(pgMs), redis: perEvent(redisMs) };
       const rows = Number((await db.query('SELECT count(*) AS n FROM usage_records')).rows[0].n);
       const daily = Number((await db.query('SELECT coalesce(sum(quantity), 0) AS n FROM usage_daily')).rows[0].n);
       if (stored !== INGEST_EVENTS || daily !== INGEST_EVENTS) throw new Error(`ingest ${shape}: stored ${stored}, daily ${daily}, expected ${INGEST_EVENTS}`);
-      results.push({ shape, events: INGEST_EVENTS, rows, seconds, eventsPerS: INGEST_EVENTS / seconds, handOverS: (handedOver - started) / 1000 });
+      results.push({ shape, events: INGEST_EVENTS, rows, seconds, eventsPerS: INGEST_EVENTS / seconds, handOverS: (handedOver - started) / 1000, cpuUs });
       log(`ingest ${shape}: ${INGEST_EVENTS} events (${rows} rows) in PostgreSQL in ${fmt(seconds, 2)} s = ${fmt(INGEST_EVENTS / seconds, 0)} events/s`);
     }
     console.log(`\nIngest through the buffer into PostgreSQL (${machine()}; recorder in the bench process, one worker, fsync on)\n`);
-    console.log(table(['shape', 'events', 'usage_records rows', 'seconds', 'events/s', 'goal >= 20,000'],
-      results.map((r) => [r.shape, r.events, r.rows, fmt(r.seconds, 2), fmt(r.eventsPerS, 0), r.eventsPerS >= 20_000 ? 'MET' : 'NOT MET'])));
+    console.log(table(['shape', 'events', 'usage_records rows', 'seconds', 'events/s', 'goal >= 20,000', 'CPU µs/event: recorder', 'worker', 'PostgreSQL', 'Redis'],
+      results.map((r) => [r.shape, r.events, r.rows, fmt(r.seconds, 2), fmt(r.eventsPerS, 0), r.eventsPerS >= 20_000 ? 'MET' : 'NOT MET', fmt(r.cpuUs.recorder, 2), fmt(r.cpuUs.worker, 2), fmt(r.cpuUs.postgres, 2), fmt(r.cpuUs.redis, 2)])));
     await writeFile(join(DATA, 'ingest-result.json'), JSON.stringify({ bench: 'ingest', machine: machine(), results }, null, 2));
     return results;
   });

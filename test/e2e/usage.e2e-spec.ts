@@ -295,6 +295,58 @@ describe('quotas, rate limits and budgets', () => {
     await expectStoredExactly(tenant.id, 6);
   });
 
+  it('the limit slides (GCRA): after a burst of L, one more request passes every 60/L s, on either API process; another tenant keeps its own', async () => {
+    // L = 12: one request every T = 5 s after a burst of 12. A fixed 60-second window would let
+    // none through 5 s after the burst (and a whole new 12 at its boundary).
+    const L = 12;
+    const T = 60_000 / L;
+    const { owner, tenant } = await activeTenant(api, { settings: { rate_limit_per_minute: L } });
+    const other = await activeTenant(api, { settings: { rate_limit_per_minute: L } });
+    const get = (via: Request, t = tenant.id, token = owner.token) => via('GET', '/api/v1/corpus/documents', scoped(t, token));
+    const statuses = (rs: Array<{ status: number }>) => rs.map((r) => r.status).sort();
+
+    const started = Date.now();
+    const burst = await Promise.all(Array.from({ length: L + 4 }, (_, i) => get(i % 2 ? api2 : api)));
+    const burstEnded = Date.now();
+    expect(statuses(burst)).toEqual([...Array<number>(L).fill(200), ...Array<number>(4).fill(429)]);
+    for (const r of burst.filter((x) => x.status === 429)) {
+      // The next request passes T after the first of the burst: Retry-After is at most T, rounded up.
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(Number(r.headers.get('retry-after'))).toBeLessThanOrEqual(T / 1000);
+      expect(r.body).toMatchObject({ statusCode: 429, code: 'rate_limited', details: { quota: 'rate_limit_per_minute', limit: L } });
+    }
+    // The bucket is full again a minute after the burst: that is X-RateLimit-Reset.
+    const last = burst.filter((x) => x.status === 200).find((r) => r.headers.get('x-ratelimit-remaining') === '0')!;
+    expect(Number(last.headers.get('x-ratelimit-reset')) * 1000).toBeGreaterThanOrEqual(started + 60_000 - 1000);
+    expect(Number(last.headers.get('x-ratelimit-reset')) * 1000).toBeLessThanOrEqual(burstEnded + 60_000 + 1000);
+
+    // The other tenant, on both processes, while the first is limited: its own full burst.
+    const others = await Promise.all(Array.from({ length: 4 }, (_, i) => get(i % 2 ? api2 : api, other.tenant.id, other.owner.token)));
+    expect(statuses(others)).toEqual([200, 200, 200, 200]);
+    expect(others.map((r) => Number(r.headers.get('x-ratelimit-remaining'))).sort((a, b) => a - b)).toEqual([L - 4, L - 3, L - 2, L - 1]);
+
+    // T after the burst: exactly one of three passes (whichever process it reaches), then none.
+    for (let step = 1; step <= 2; step++) {
+      await new Promise((r) => setTimeout(r, burstEnded + step * T + 250 - Date.now()));
+      expect(Date.now() - started, 'the machine is too slow for this test: the burst took longer than T').toBeLessThan(step * T + T - 500);
+      const three = await Promise.all([get(api), get(api2), get(api2)]);
+      expect(statuses(three), `step ${step}`).toEqual([200, 429, 429]);
+      const passed = three.find((r) => r.status === 200)!;
+      expect(passed.headers.get('x-ratelimit-remaining')).toBe('0');
+      for (const r of three.filter((x) => x.status === 429)) expect(Number(r.headers.get('retry-after'))).toBeLessThanOrEqual(T / 1000);
+    }
+
+    // The quotas view reads the same bucket without counting: L used, resets about a minute on.
+    const quotas = await api('GET', `/api/tenants/${tenant.id}/quotas`, { token: owner.token });
+    expect(quotas.body.quotas.rate_limit_per_minute).toMatchObject({ limit: L, used: L, percent: 100 });
+    expect(Date.parse(quotas.body.quotas.rate_limit_per_minute.resets_at)).toBeGreaterThan(Date.now() + 50_000);
+    const otherQuotas = await api('GET', `/api/tenants/${other.tenant.id}/quotas`, { token: other.owner.token });
+    expect(otherQuotas.body.quotas.rate_limit_per_minute.used).toBeLessThanOrEqual(4);
+    // Only what passed is metered: L in the burst, one per step.
+    await expectStoredExactly(tenant.id, L + 2);
+    await expectStoredExactly(other.tenant.id, 4);
+  });
+
   it('402 with the limit and resets_at once a monthly budget is spent; nothing is counted for a refusal', async () => {
     const { owner, tenant } = await activeTenant(api, { settings: { token_budget_monthly: 1000 } });
     const spend = (amount: number, via = api) => via('POST', '/bench/spend', { ...scoped(tenant.id, owner.token), body: { resource: 'llm_token', amount } });

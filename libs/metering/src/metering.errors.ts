@@ -7,7 +7,7 @@ export class QuotaExceeded extends DomainError {
   }
 }
 
-/** 429: the tenant's requests per minute are used up; Retry-After says when the window ends. */
+/** 429: the tenant is over its requests per minute; Retry-After says when the next request would pass. */
 export class TenantRateLimited extends DomainError {
   constructor(limit: number, retryAfterSeconds: number, resetsAt: Date) {
     super('rate_limited', 'rate_limited', `Rate limit exceeded: rate_limit_per_minute is ${limit} requests per minute for this tenant`, {

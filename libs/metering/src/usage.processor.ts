@@ -63,7 +63,7 @@ export class UsageProcessor extends WorkerHost implements OnApplicationBootstrap
     const inserted = await this.usage.ingest(job.data, Number(this.config.failpoint('usage.ingest.tx_sleep_ms') ?? 0));
     const after = Number(this.config.failpoint('usage.ingest.commit_sleep_ms') ?? 0);
     if (after > 0) await sleep(after); // committed, the job not yet completed (kill tests)
-    if (inserted < job.data.rows.length) this.logger.log(`usage batch ${job.data.batchId}: ${job.data.rows.length - inserted} rows were already in (a redelivery)`);
+    if (inserted === 0 && job.data.rows.length > 0) this.logger.log(`usage batch ${job.data.batchId} was already ingested (a redelivery): nothing added`);
     return inserted;
   }
 

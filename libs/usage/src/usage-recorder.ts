@@ -28,8 +28,13 @@ export abstract class UsageRecorder {
 }
 
 const MINUTE_MS = 60_000;
-/** Rows per ingest job: one multi-row INSERT of this size stays well under PostgreSQL's parameter and memory limits. */
-export const USAGE_BATCH_ROWS = 5000;
+/**
+ * Rows per ingest job (about 2.5 MB of JSON at most). Each job is one transaction whose cost is
+ * dominated by its usage_daily upsert (one row per tenant, resource and day in it), so larger
+ * batches mean fewer upserts of the same days: 20,000 ingests the worst case (every row its own
+ * tenant, resource and minute) about twice as fast as 5,000 (BENCHMARKS.md, ingest).
+ */
+export const USAGE_BATCH_ROWS = 20_000;
 /** Rows held for a Redis that does not answer; beyond this the oldest batches are dropped (and logged). */
 const MAX_PENDING_ROWS = 1_000_000;
 const SEP = '\u0000';
@@ -46,7 +51,10 @@ const SEP = '\u0000';
 @Injectable()
 export class BufferedUsageRecorder extends UsageRecorder implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('UsageRecorder');
-  private buffer = new Map<string, number>();
+  /** (tenant, resource, minute, metadata) -> its row, whose quantity record() adds to. */
+  private buffer = new Map<string, IngestUsagePayload['rows'][number]>();
+  /** ISO strings of recent minutes, so a row does not format a Date of its own. */
+  private readonly minuteIso = new Map<number, string>();
   private readonly pending: IngestUsagePayload[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -72,7 +80,9 @@ export class BufferedUsageRecorder extends UsageRecorder implements OnModuleInit
       if (!Number.isFinite(minute)) return;
       const meta = event.metadata ? JSON.stringify(event.metadata) : '{}';
       const key = `${event.tenantId}${SEP}${event.resource}${SEP}${minute}${SEP}${meta}`;
-      this.buffer.set(key, (this.buffer.get(key) ?? 0) + quantity);
+      const row = this.buffer.get(key);
+      if (row) row[2] += quantity;
+      else this.buffer.set(key, [event.tenantId, event.resource, quantity, this.isoOf(minute), meta]);
     } catch {
       // never throws into a request (say, metadata that cannot be serialized)
     }
@@ -104,21 +114,22 @@ export class BufferedUsageRecorder extends UsageRecorder implements OnModuleInit
     }
   }
 
+  private isoOf(minute: number): string {
+    let iso = this.minuteIso.get(minute);
+    if (iso === undefined) {
+      if (this.minuteIso.size >= 1024) this.minuteIso.clear();
+      iso = new Date(minute * MINUTE_MS).toISOString();
+      this.minuteIso.set(minute, iso);
+    }
+    return iso;
+  }
+
   /** Moves the buffer into pending batches. */
   private seal(): void {
     if (this.buffer.size === 0) return;
-    const buffer = this.buffer;
+    const all = [...this.buffer.values()];
     this.buffer = new Map();
-    let rows: IngestUsagePayload['rows'] = [];
-    for (const [key, quantity] of buffer) {
-      const [tenantId, resource, minute, meta] = key.split(SEP) as [string, string, string, string];
-      rows.push([tenantId, resource, quantity, new Date(Number(minute) * MINUTE_MS).toISOString(), meta]);
-      if (rows.length === USAGE_BATCH_ROWS) {
-        this.pending.push({ batchId: randomUUID(), rows });
-        rows = [];
-      }
-    }
-    if (rows.length > 0) this.pending.push({ batchId: randomUUID(), rows });
+    for (let i = 0; i < all.length; i += USAGE_BATCH_ROWS) this.pending.push({ batchId: randomUUID(), rows: all.slice(i, i + USAGE_BATCH_ROWS) });
     let held = this.pending.reduce((n, b) => n + b.rows.length, 0);
     while (held > MAX_PENDING_ROWS && this.pending.length > 1) {
       const lost = this.pending.shift()!;

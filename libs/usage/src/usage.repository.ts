@@ -36,42 +36,42 @@ export class UsageRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Inserts one batch and adds what it inserted to usage_daily, in one transaction. A replay of
-   * the batch inserts no record (ON CONFLICT on the batch key) and so adds nothing to the days.
-   * Returns how many rows were new.
+   * Inserts one batch and adds it to usage_daily, in one transaction that first claims the batch
+   * id in usage_batches: a replay finds the claim (committed, or waits for the transaction that
+   * holds it) and inserts nothing, so it adds nothing to the days. Then one INSERT of the rows
+   * and one upsert of the batch's days, summed in SQL from the same arrays, in key order (two
+   * ingests touching the same days lock them in one order, never into a deadlock).
+   * Returns how many rows were inserted (0 for a replay).
    */
   async ingest(batch: IngestUsagePayload, holdOpenMs = 0): Promise<number> {
-    const cols: [string[], string[], number[], string[], string[]] = [[], [], [], [], []];
-    for (const [tenant, resource, quantity, bucket, meta] of batch.rows) {
-      cols[0].push(tenant);
-      cols[1].push(resource);
-      cols[2].push(quantity);
-      cols[3].push(bucket);
-      cols[4].push(meta);
-    }
+    const n = batch.rows.length;
+    const tenants = new Array<string>(n);
+    const resources = new Array<string>(n);
+    const quantities = new Array<number>(n);
+    const buckets = new Array<string>(n);
+    const metas = new Array<string>(n);
+    for (let i = 0; i < n; i++) [tenants[i], resources[i], quantities[i], buckets[i], metas[i]] = batch.rows[i]!;
     return this.dataSource.transaction(async (m) => {
       await m.query(DAILY_LOCK_SHARED);
-      const [{ inserted }] = (await m.query(
-        `WITH input AS (
-           SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::timestamptz[], $5::jsonb[]) AS i(tenant_id, resource_type, quantity, bucket, metadata)
-         ), ins AS (
-           INSERT INTO public.usage_records (tenant_id, resource_type, quantity, bucket, metadata, batch_id)
-           SELECT tenant_id, resource_type, quantity, bucket, metadata, $6 FROM input
-           ON CONFLICT (batch_id, tenant_id, resource_type, bucket, metadata) DO NOTHING
-           RETURNING tenant_id, resource_type, quantity, bucket
-         ), daily AS (
-           INSERT INTO public.usage_daily AS d (tenant_id, day, resource_type, quantity)
-           SELECT tenant_id, (bucket AT TIME ZONE 'UTC')::date, resource_type,
-                  CASE WHEN resource_type = 'storage_mb' THEN max(quantity) ELSE sum(quantity) END
-           FROM ins GROUP BY 1, 2, 3
-           ON CONFLICT (tenant_id, day, resource_type) DO UPDATE SET quantity =
-             CASE WHEN d.resource_type = 'storage_mb' THEN GREATEST(d.quantity, EXCLUDED.quantity) ELSE d.quantity + EXCLUDED.quantity END
-         )
-         SELECT count(*)::int AS inserted FROM ins`,
-        [...cols, batch.batchId],
-      )) as [{ inserted: number }];
+      const claimed = (await m.query(`INSERT INTO public.usage_batches (batch_id) VALUES ($1) ON CONFLICT (batch_id) DO NOTHING RETURNING 1`, [batch.batchId])) as unknown[];
+      if (claimed.length === 0) return 0;
+      await m.query(
+        `INSERT INTO public.usage_records (tenant_id, resource_type, quantity, bucket, metadata, batch_id)
+         SELECT *, $6 FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::timestamptz[], $5::jsonb[])`,
+        [tenants, resources, quantities, buckets, metas, batch.batchId],
+      );
+      await m.query(
+        `INSERT INTO public.usage_daily AS d (tenant_id, day, resource_type, quantity)
+         SELECT tenant_id, (bucket AT TIME ZONE 'UTC')::date, resource_type,
+                CASE WHEN resource_type = 'storage_mb' THEN max(quantity) ELSE sum(quantity) END
+         FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::timestamptz[]) AS i(tenant_id, resource_type, quantity, bucket)
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+         ON CONFLICT (tenant_id, day, resource_type) DO UPDATE SET quantity =
+           CASE WHEN d.resource_type = 'storage_mb' THEN GREATEST(d.quantity, EXCLUDED.quantity) ELSE d.quantity + EXCLUDED.quantity END`,
+        [tenants, resources, quantities, buckets],
+      );
       if (holdOpenMs > 0) await m.query(`SELECT pg_sleep($1)`, [holdOpenMs / 1000]); // a test failpoint (kill mid-flush)
-      return inserted;
+      return n;
     });
   }
 

@@ -15,6 +15,7 @@ import { Billing1700000001400 } from './1700000001400-billing.js';
 import { TenantMigrationRuns1700000001500 } from './1700000001500-tenant-migration-runs.js';
 import { TenantExports1700000001510 } from './1700000001510-tenant-exports.js';
 import { WidgetKeys1700000001600 } from './1700000001600-widget-keys.js';
+import { UsageBatches1700000001850 } from './1700000001850-usage-batches.js';
 
 /** Public-schema migrations, in order (TypeORM migrations; listed, not globbed, for ESM). */
 export const PUBLIC_MIGRATIONS = [
@@ -35,4 +36,5 @@ export const PUBLIC_MIGRATIONS = [
   TenantMigrationRuns1700000001500,
   TenantExports1700000001510,
   WidgetKeys1700000001600,
+  UsageBatches1700000001850,
 ];
