@@ -34,10 +34,18 @@ async function tenantId(): Promise<string> {
   return parentId;
 }
 
+/** Every file the dashboard page fetched from /app/assets/, with its Cache-Control and size. */
+const assetsLoaded = new Map<string, { cacheControl: string; bytes: number }>();
+const chartsLoaded = () => [...assetsLoaded.keys()].some((path) => /\/charts-[^/]+\.js$/.test(path));
+
 beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage();
   page.setDefaultTimeout(15_000);
+  page.on('response', (response) => {
+    const path = new URL(response.url()).pathname;
+    if (path.startsWith('/app/assets/')) assetsLoaded.set(path, { cacheControl: response.headers()['cache-control'] ?? '', bytes: Number(response.headers()['content-length'] ?? NaN) });
+  });
   owner = await registerUser(request, 'Ada Owner');
 }, 60_000);
 
@@ -124,6 +132,10 @@ describe('dashboard journeys in Chromium', () => {
     expect(refused.status).toBe(401);
     await expect.poll(() => alertText(page)).toContain(refused.body.message);
     await screenshot(page, 'login');
+    // The login page loads no page behind the login, and not the chart library (only the usage tab needs it).
+    expect(assetsLoaded.size).toBeGreaterThan(0);
+    expect(chartsLoaded()).toBe(false);
+    expect([...assetsLoaded.keys()].filter((path) => /\/(TenantsPage|TenantPage|UsageTab)-/.test(path))).toEqual([]);
     await logIn(owner);
     await expect.poll(() => page.getByTestId('whoami').innerText()).toBe(owner.email);
   });
@@ -296,6 +308,7 @@ describe('dashboard journeys in Chromium', () => {
     const patched = await request('PATCH', `/api/tenants/${parentSlug}`, { token: owner.token, body: { settings: { messages_per_month: 20 } } });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     // Usage reaches the tables through the API's flush (USAGE_FLUSH_MS) and the worker: poll the page until it shows it.
+    expect(chartsLoaded()).toBe(false);
     await page.goto(`${apiUrl}/app/tenants/${parentSlug}/usage`);
     const total = (resource: string) => page.getByTestId(`usage-total-${resource}`).innerText().then((t) => Number(t.replace(/[^0-9]/g, '')));
     await expect
@@ -310,6 +323,8 @@ describe('dashboard journeys in Chromium', () => {
       .toBeGreaterThan(0);
     const usage = (await request('GET', `/api/tenants/${tenant}/usage?period=7d`, { token: owner.token })).body;
     expect(await total('message')).toBe(usage.totals.message);
+    // The chart library came with the usage tab, as its own chunk.
+    expect(chartsLoaded()).toBe(true);
     // The chart has bars for today.
     expect(await page.getByRole('img', { name: 'Daily usage per resource over 7d' }).locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
     await screenshot(page, 'usage');
@@ -490,6 +505,16 @@ describe('dashboard journeys in Chromium', () => {
     await page.goto(`${apiUrl}/app/tenants/${other.tenant.slug}/corpus`);
     await page.getByRole('status').filter({ hasText: '0 document(s)' }).waitFor();
     await screenshot(page, 'other-tenant');
+  });
+
+  it('loaded every asset (the lazy chunks too) cached as immutable, none over 500 kB', () => {
+    expect(assetsLoaded.size).toBeGreaterThan(10); // entry, vendor chunks, pages, tabs, CSS
+    for (const [path, { cacheControl, bytes }] of assetsLoaded) {
+      expect(cacheControl, path).toContain('immutable');
+      expect(cacheControl, path).toContain('max-age=31536000');
+      expect(path).toMatch(/-[A-Za-z0-9_-]{8}\.(js|css)$/); // content-hashed names
+      expect(bytes, path).toBeLessThanOrEqual(500_000);
+    }
   });
 
   it('tripped no Content-Security-Policy and threw no page error', () => {
