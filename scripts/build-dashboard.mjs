@@ -33,20 +33,53 @@ async function inputsHash() {
   return hash.digest('hex');
 }
 
-export async function buildDashboard({ force = false } = {}) {
-  const hash = await inputsHash();
-  const fresh = existsSync(join(out, 'index.html')) && existsSync(join(widgetOut, 'widget.js'));
-  if (!force && fresh && existsSync(stamp) && (await readFile(stamp, 'utf8')) === hash) return false;
-  const { build } = await import('vite');
+const nodeModule = (names) => new RegExp(`[\\\\/]node_modules[\\\\/](${names.join('|')})[\\\\/]`);
+/**
+ * Libraries in chunks of their own (Vite 8 bundles with Rolldown: `codeSplitting.groups` is what
+ * Rollup's `manualChunks` was), so a release that changes only our code leaves their hashed files
+ * cached in browsers. A group takes the dependencies of what it captures too, and the higher
+ * priority claims a module first: React and Mantine go before the charts, or the charts chunk
+ * would take React (and clsx) with it and every page would load it. The chart library loads with
+ * the usage tab alone; the pages and tabs are split by React.lazy (App.tsx, TenantPage.tsx).
+ */
+const VENDOR_CHUNKS = [
+  { name: 'react', priority: 40, test: nodeModule(['react', 'react-dom', 'scheduler', 'react-router', 'cookie', 'set-cookie-parser', '@tanstack']) },
+  { name: 'mantine', priority: 30, test: nodeModule(['@mantine']) },
+  { name: 'charts', priority: 20, test: nodeModule(['recharts']) },
+  { name: 'vendor', priority: 10, test: /[\\/]node_modules[\\/]/ },
+];
+
+/**
+ * Vite's options for the dashboard into `outDir`. `split: false` is the bundle before the split
+ * (one JS file for everything: Rolldown inlines the lazy imports), which bench/dashboard-bundle.mjs
+ * builds as its baseline.
+ */
+export async function dashboardBuildOptions(outDir, { split = true } = {}) {
   const react = (await import('@vitejs/plugin-react')).default;
-  await build({
+  return {
     root: app,
     base: '/app/',
     configFile: false,
     logLevel: 'warn',
     plugins: [react()],
-    build: { outDir: out, emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 2000, assetsDir: 'assets' },
-  });
+    build: {
+      outDir,
+      emptyOutDir: true,
+      sourcemap: false,
+      // Vite's default: a chunk over 500 kB warns again (BENCHMARKS.md, "Dashboard bundle").
+      chunkSizeWarningLimit: split ? 500 : 2000,
+      assetsDir: 'assets',
+      rolldownOptions: { output: { codeSplitting: split ? { groups: VENDOR_CHUNKS } : false } },
+    },
+  };
+}
+
+export async function buildDashboard({ force = false } = {}) {
+  const hash = await inputsHash();
+  const fresh = existsSync(join(out, 'index.html')) && existsSync(join(widgetOut, 'widget.js'));
+  if (!force && fresh && existsSync(stamp) && (await readFile(stamp, 'utf8')) === hash) return false;
+  const { build } = await import('vite');
+  await build(await dashboardBuildOptions(out));
   // The widget: one self-contained file (no chunks, no CSS file) that any page can load.
   await build({
     root: app,

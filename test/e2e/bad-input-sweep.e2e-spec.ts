@@ -92,10 +92,11 @@ const UNDOCUMENTED = ['GET /metrics', 'GET /api/internal/domain-allowed'];
 /**
  * Operations whose valid call needs a secret from outside the API, so the generator cannot make
  * a valid baseline: the SSO redirect and callback need a live OIDC provider (sso.e2e-spec.ts runs
- * one), accepting an invitation needs the token mailed to the invitee (members.e2e-spec.ts).
+ * one), the dashboard's SSO handoff the cookie such a callback sets, accepting an invitation
+ * needs the token mailed to the invitee (members.e2e-spec.ts).
  * Their hostile cases are still swept; only the "baseline accepted" check skips them.
  */
-const NO_VALID_BASELINE = ['GET /api/v1/auth/sso/{slug}', 'GET /api/v1/auth/sso/{slug}/callback', 'POST /api/v1/auth/invitations/accept'];
+const NO_VALID_BASELINE = ['GET /api/v1/auth/sso/{slug}', 'GET /api/v1/auth/sso/{slug}/callback', 'POST /api/v1/auth/sso/handoff', 'POST /api/v1/auth/invitations/accept'];
 
 /** For routes of uploaded files, fine-tune jobs and templates: one of the caller's own (a finished export job for jobs). */
 async function ownResourceId(path: string, token: string, tenantId: string): Promise<string | undefined> {

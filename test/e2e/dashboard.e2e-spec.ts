@@ -5,8 +5,11 @@
 // the audit log, pages whose API is missing showing the API's message, and a second tenant's admin
 // who sees none of it. Pages are found by their accessible names (labels, roles), so a control
 // without a label fails here. No page may trip the Content-Security-Policy.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Browser, launchBrowser, screenshot } from '../support/browser.js';
@@ -19,16 +22,36 @@ let page: Page;
 let owner: TestUser;
 const parentSlug = uniqueSlug('ui');
 const childSlug = uniqueSlug('uichild');
+// The file the corpus tab uploads (its title is its name without the extension).
+const uploadDir = mkdtempSync(join(tmpdir(), 'tenantry-upload-'));
+const uploadFile = join(uploadDir, 'kettle-warranty.md');
+const UPLOAD_TITLE = 'kettle-warranty';
+writeFileSync(uploadFile, '# Kettle warranty\n\nEvery kettle carries a warranty of five years against limescale damage.\n\nReturn the kettle in its box.\n');
+let parentId: string | undefined;
+/** The parent tenant's id (for X-Tenant-ID on the API's tenant-scoped routes). */
+async function tenantId(): Promise<string> {
+  parentId ??= (await request('GET', `/api/tenants/${parentSlug}`, { token: owner.token })).body.id as string;
+  return parentId;
+}
+
+/** Every file the dashboard page fetched from /app/assets/, with its Cache-Control and size. */
+const assetsLoaded = new Map<string, { cacheControl: string; bytes: number }>();
+const chartsLoaded = () => [...assetsLoaded.keys()].some((path) => /\/charts-[^/]+\.js$/.test(path));
 
 beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage();
   page.setDefaultTimeout(15_000);
+  page.on('response', (response) => {
+    const path = new URL(response.url()).pathname;
+    if (path.startsWith('/app/assets/')) assetsLoaded.set(path, { cacheControl: response.headers()['cache-control'] ?? '', bytes: Number(response.headers()['content-length'] ?? NaN) });
+  });
   owner = await registerUser(request, 'Ada Owner');
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
+  rmSync(uploadDir, { recursive: true, force: true });
 });
 
 async function logIn(user: TestUser): Promise<void> {
@@ -109,6 +132,10 @@ describe('dashboard journeys in Chromium', () => {
     expect(refused.status).toBe(401);
     await expect.poll(() => alertText(page)).toContain(refused.body.message);
     await screenshot(page, 'login');
+    // The login page loads no page behind the login, and not the chart library (only the usage tab needs it).
+    expect(assetsLoaded.size).toBeGreaterThan(0);
+    expect(chartsLoaded()).toBe(false);
+    expect([...assetsLoaded.keys()].filter((path) => /\/(TenantsPage|TenantPage|UsageTab)-/.test(path))).toEqual([]);
     await logIn(owner);
     await expect.poll(() => page.getByTestId('whoami').innerText()).toBe(owner.email);
   });
@@ -211,6 +238,112 @@ describe('dashboard journeys in Chromium', () => {
     await screenshot(page, 'corpus');
   });
 
+  it('uploads a real file through the corpus tab and finds it by search', async () => {
+    await page.goto(`${apiUrl}/app/tenants/${parentSlug}/corpus`);
+    const upload = page.getByRole('form', { name: 'Upload a file' });
+    // The file picker opens like a user's would; the file is a real one on disk.
+    const chooser = page.waitForEvent('filechooser');
+    await upload.getByRole('button', { name: 'File (txt, md, html, pdf)' }).click();
+    await (await chooser).setFiles(uploadFile);
+    await upload.getByRole('button', { name: 'Upload' }).click();
+    const table = page.getByRole('table', { name: 'Documents' });
+    await table.getByRole('cell', { name: UPLOAD_TITLE, exact: true }).waitFor();
+    expect(await upload.getByRole('alert').count()).toBe(0);
+    await screenshot(page, 'corpus-upload');
+    // The API holds it as an upload, with the file's text.
+    const listed = await request('GET', '/api/v1/corpus/documents?q=limescale', { token: owner.token, headers: { 'x-tenant-id': await tenantId() } });
+    expect(listed.body.documents).toEqual([expect.objectContaining({ title: UPLOAD_TITLE, metadata: expect.objectContaining({ source: 'upload', file_name: 'kettle-warranty.md' }) })]);
+
+    const search = page.getByRole('search', { name: 'Search documents' });
+    await search.getByLabel('Search the corpus').fill('limescale');
+    await search.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('status').filter({ hasText: '1 document(s) matching “limescale”' }).waitFor();
+    expect(await table.locator('tbody tr td:first-child').allInnerTexts()).toEqual([UPLOAD_TITLE]);
+    expect(await table.locator('mark').first().innerText()).toMatch(/^limescale$/i);
+  });
+
+  it('chats in the chat tab with the extractive provider: the answer streams in and cites the uploaded document', async () => {
+    const tenant = await tenantId();
+    // Chat retrieves passages: wait (polling) until the upload's are searchable.
+    await expect
+      .poll(async () => {
+        const res = await request('POST', '/api/v1/corpus/query', { token: owner.token, headers: { 'x-tenant-id': tenant }, body: { query: 'kettle warranty limescale', top_k: 5 } });
+        return (res.body.passages ?? []).length;
+      }, { timeout: 30_000, interval: 250 })
+      .toBeGreaterThan(0);
+    await page.goto(`${apiUrl}/app/tenants/${parentSlug}/chat`);
+    const form = page.getByRole('form', { name: 'Send a message' });
+    const streamed = page.waitForResponse((r) => /\/api\/v1\/chat\/sessions\/[^/]+\/messages$/.test(new URL(r.url()).pathname) && r.request().method() === 'POST');
+    await form.getByLabel('Message').fill('How long is the kettle warranty against limescale?');
+    await form.getByLabel('Message').press('Enter');
+    const response = await streamed;
+    // The page asked for a stream and got one: several `delta` events, then `done`.
+    expect(response.request().headers().accept).toBe('text/event-stream');
+    expect(response.headers()['content-type']).toMatch(/^text\/event-stream/);
+    const events = (await response.text()).match(/^event: (\w+)$/gm) ?? [];
+    expect(events.filter((e) => e === 'event: delta').length).toBeGreaterThan(3);
+    expect(events.at(-1)).toBe('event: done');
+
+    const log = page.getByRole('log', { name: 'Conversation' });
+    await expect.poll(() => log.getByTestId('chat-user').last().innerText()).toBe('How long is the kettle warranty against limescale?');
+    const answer = log.getByTestId('chat-assistant').last();
+    await expect.poll(() => answer.innerText(), { timeout: 30_000 }).toContain('Every kettle carries a warranty of five years against limescale damage.');
+    expect(await answer.innerText()).toMatch(/\[1\]/);
+    await expect.poll(() => log.getByTestId('chat-sources').last().innerText()).toContain(UPLOAD_TITLE);
+    // What the page shows is what the API stored.
+    const sessions = await request('GET', '/api/v1/chat/sessions', { token: owner.token, headers: { 'x-tenant-id': tenant } });
+    const messages = await request('GET', `/api/v1/chat/sessions/${sessions.body.sessions[0].id}/messages`, { token: owner.token, headers: { 'x-tenant-id': tenant } });
+    const stored = messages.body.messages.at(-1);
+    expect(stored.role).toBe('assistant');
+    expect(stored.provider).toBe('extractive');
+    expect(await answer.innerText()).toBe(stored.content);
+    const uploaded = (await request('GET', '/api/v1/corpus/documents?q=limescale', { token: owner.token, headers: { 'x-tenant-id': tenant } })).body.documents[0];
+    expect(stored.citations).toContainEqual({ document_id: uploaded.id });
+    await screenshot(page, 'chat');
+  });
+
+  it('shows non-zero usage and a quota bar with its percent and reset time after that traffic', async () => {
+    const tenant = await tenantId();
+    // A small monthly message quota, so the one message above is a visible share of it.
+    const patched = await request('PATCH', `/api/tenants/${parentSlug}`, { token: owner.token, body: { settings: { messages_per_month: 20 } } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    // Usage reaches the tables through the API's flush (USAGE_FLUSH_MS) and the worker: poll the page until it shows it.
+    expect(chartsLoaded()).toBe(false);
+    await page.goto(`${apiUrl}/app/tenants/${parentSlug}/usage`);
+    const total = (resource: string) => page.getByTestId(`usage-total-${resource}`).innerText().then((t) => Number(t.replace(/[^0-9]/g, '')));
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await page.getByRole('img', { name: 'Daily usage per resource over 7d' }).waitFor();
+          return Math.min(await total('message'), await total('api_call'), await total('llm_token'));
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBeGreaterThan(0);
+    const usage = (await request('GET', `/api/tenants/${tenant}/usage?period=7d`, { token: owner.token })).body;
+    expect(await total('message')).toBe(usage.totals.message);
+    // The chart library came with the usage tab, as its own chunk.
+    expect(chartsLoaded()).toBe(true);
+    // The chart has bars for today.
+    expect(await page.getByRole('img', { name: 'Daily usage per resource over 7d' }).locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
+    await screenshot(page, 'usage');
+
+    await page.goto(`${apiUrl}/app/tenants/${parentSlug}/quotas`);
+    const quotas = (await request('GET', `/api/tenants/${tenant}/quotas`, { token: owner.token })).body.quotas;
+    const messages = quotas.messages_per_month;
+    expect(messages.limit).toBe(20);
+    expect(messages.used).toBeGreaterThan(0);
+    const card = page.getByTestId('quota-messages_per_month');
+    await expect.poll(() => card.innerText()).toContain(`${messages.used} / 20 (${Math.round(messages.percent)}%)`);
+    expect(Math.round(messages.percent)).toBeGreaterThan(0);
+    const bar = card.getByRole('progressbar');
+    expect(Number(await bar.getAttribute('aria-valuenow'))).toBeCloseTo(messages.percent, 0);
+    const resets = await page.evaluate<string>(`new Date(${JSON.stringify(messages.resets_at)}).toLocaleString()`);
+    expect(await card.innerText()).toContain(`Resets ${resets}`);
+    await screenshot(page, 'quotas');
+  });
+
   it('edits settings with a live branding preview, saves them, and the audit log shows the change', async () => {
     await page.goto(`${apiUrl}/app/tenants/${parentSlug}/settings`);
     const form = page.getByRole('form', { name: 'Tenant settings' });
@@ -279,7 +412,7 @@ describe('dashboard journeys in Chromium', () => {
     else await page.getByRole('form', { name: 'Create a template' }).waitFor();
   });
 
-  it('creates a widget key and its snippet; the widget renders on a page of an allowed origin and is refused on another', async () => {
+  it('creates a widget key and its snippet; the widget chats on a page of an allowed origin and is refused on another', async () => {
     // Two loopback sites serving one page with the dashboard's snippet: one allowed, one not.
     const snippetHolder: { html: string } = { html: '' };
     const site = (): Promise<{ server: Server; origin: string }> =>
@@ -302,11 +435,13 @@ describe('dashboard journeys in Chromium', () => {
       expect(snippetHolder.html).toContain(`src="${apiUrl}/widget.js"`);
       await screenshot(page, 'widget-key');
 
-      // What the chat API answers this key from the allowed origin (the chat routes may not be on this server yet).
+      // The chat API takes this key from the allowed origin only.
       const sessionFromShop = await request('POST', '/api/v1/chat/sessions', { headers: { 'x-api-key': key, origin: shop.origin }, body: {} });
+      expect(sessionFromShop.status, JSON.stringify(sessionFromShop.body)).toBe(201);
       const sessionFromEvil = await request('POST', '/api/v1/chat/sessions', { headers: { 'x-api-key': key, origin: evil.origin }, body: {} });
-      if (sessionFromEvil.status !== 404) expect(sessionFromEvil.body.code).toBe('widget_origin_refused');
-      // The branding it paints: the tenant's (red, saved above) where GET /api/v1/branding answers it, else the default.
+      expect(sessionFromEvil.status).toBe(403);
+      expect(sessionFromEvil.body.code).toBe('widget_origin_refused');
+      // The branding it paints: the tenant's (red, saved above) where GET /api/v1/branding answers it (not on this server yet), else the default.
       const branding = await request('GET', '/api/v1/branding', { headers: { 'x-api-key': key, origin: shop.origin } });
       const colour = branding.status === 200 ? 'rgb(255, 0, 0)' : 'rgb(76, 110, 245)';
 
@@ -323,15 +458,22 @@ describe('dashboard journeys in Chromium', () => {
         await expect.poll(() => bubble.evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).backgroundColor)).toBe(allowed ? colour : 'rgb(76, 110, 245)');
         await bubble.press('Enter');
         const dialog = visitor.getByRole('dialog', { name: 'Chat' });
-        await dialog.getByRole('textbox', { name: 'Your message' }).fill('When can I get a refund?');
+        const streamed = allowed ? visitor.waitForResponse((r) => /\/api\/v1\/chat\/sessions\/[^/]+\/messages$/.test(new URL(r.url()).pathname) && r.request().method() === 'POST') : undefined;
+        await dialog.getByRole('textbox', { name: 'Your message' }).fill('When are refunds granted?');
         await dialog.getByRole('textbox', { name: 'Your message' }).press('Enter');
         const answer = dialog.locator('.msg.assistant, .msg.error').last();
-        if (allowed && sessionFromShop.status === 201) {
-          await expect.poll(() => answer.innerText(), { timeout: 30_000 }).not.toBe('…');
+        if (allowed) {
+          // The answer streams from the API with the widget key (the extractive provider quotes the returns policy).
+          const response = await streamed!;
+          expect(response.headers()['content-type']).toMatch(/^text\/event-stream/);
+          expect(((await response.text()).match(/^event: delta$/gm) ?? []).length).toBeGreaterThan(3);
+          await expect.poll(() => answer.innerText(), { timeout: 30_000 }).toMatch(/Refunds are granted within thirty days of purchase\. \[\d\]/);
           expect(await answer.getAttribute('class')).toContain('assistant');
+          expect(await dialog.locator('.msg.user').last().innerText()).toBe('When are refunds granted?');
         } else {
-          // Refused (or no chat API yet): the widget says so instead of hanging.
+          // Refused: the widget says so instead of hanging, and no answer arrives.
           await dialog.locator('.msg.error').waitFor();
+          expect(await dialog.locator('.msg.assistant').count()).toBe(0);
         }
         if (!allowed) await screenshot(visitor, 'widget-refused');
         else await screenshot(visitor, 'widget');
@@ -363,6 +505,16 @@ describe('dashboard journeys in Chromium', () => {
     await page.goto(`${apiUrl}/app/tenants/${other.tenant.slug}/corpus`);
     await page.getByRole('status').filter({ hasText: '0 document(s)' }).waitFor();
     await screenshot(page, 'other-tenant');
+  });
+
+  it('loaded every asset (the lazy chunks too) cached as immutable, none over 500 kB', () => {
+    expect(assetsLoaded.size).toBeGreaterThan(10); // entry, vendor chunks, pages, tabs, CSS
+    for (const [path, { cacheControl, bytes }] of assetsLoaded) {
+      expect(cacheControl, path).toContain('immutable');
+      expect(cacheControl, path).toContain('max-age=31536000');
+      expect(path).toMatch(/-[A-Za-z0-9_-]{8}\.(js|css)$/); // content-hashed names
+      expect(bytes, path).toBeLessThanOrEqual(500_000);
+    }
   });
 
   it('tripped no Content-Security-Policy and threw no page error', () => {

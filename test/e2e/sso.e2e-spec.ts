@@ -311,3 +311,151 @@ describe('SSO login', () => {
     expect(finished.body.code).toBe('tenant_suspended');
   });
 });
+
+describe('SSO login begun by the dashboard (?to=app)', () => {
+  const cookieOf = (res: Response, name: string): string | undefined =>
+    res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith(`${name}=`))
+      ?.split(';')[0]
+      ?.slice(name.length + 1);
+
+  /** Begins a dashboard login: the provider's URL and the browser cookie it set. */
+  async function beginApp(slug: string): Promise<{ location: string; browser: string; res: Response }> {
+    const res = await fetch(`${shared.apiUrl}/api/v1/auth/sso/${slug}?to=app`, { redirect: 'manual' });
+    expect(res.status, await res.clone().text()).toBe(302);
+    const browser = cookieOf(res, 'tenantry_sso_browser');
+    expect(browser).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    return { location: res.headers.get('location')!, browser: browser!, res };
+  }
+
+  async function appCallback(t: SsoTenant, account: ReturnType<typeof person>, provider = good): Promise<{ url: URL; browser: string }> {
+    const { location, browser } = await beginApp(t.slug);
+    await provider.nextLogin(account);
+    return { url: await signInAtProvider(location, callbackPath(t.slug)), browser };
+  }
+
+  const finishApp = (url: URL, cookie?: string) =>
+    fetch(`${shared.apiUrl}${url.pathname}${url.search}`, { redirect: 'manual', headers: cookie ? { cookie: `tenantry_sso_browser=${cookie}` } : {} });
+
+  const claim = async (handoff?: string) => {
+    const res = await fetch(`${shared.apiUrl}/api/v1/auth/sso/handoff`, { method: 'POST', headers: handoff ? { cookie: `tenantry_sso_handoff=${handoff}` } : {} });
+    return { res, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('sets an httpOnly browser cookie for the SSO routes only, and sends the browser to the same provider URL as an API login', async () => {
+    const { location, res } = await beginApp(main.slug);
+    const set = res.headers.getSetCookie().find((c) => c.startsWith('tenantry_sso_browser='))!;
+    expect(set).toContain('HttpOnly');
+    expect(set).toContain('SameSite=Lax');
+    expect(set).toContain('Path=/api/v1/auth/sso;');
+    const url = new URL(location);
+    expect(url.origin).toBe(good.issuer);
+    // The redirect_uri is the plain callback: the marker lives in the server-side state, not in a URL.
+    expect(url.searchParams.get('redirect_uri')).toBe(`${PUBLIC_URL}${callbackPath(main.slug)}`);
+    // An API login sets no cookie.
+    expect((await begin(main.slug)).headers.getSetCookie()).toEqual([]);
+  });
+
+  it.each([
+    ['an absolute URL', 'https://evil.example/'],
+    ['a protocol-relative URL', '//evil.example'],
+    ['a path', '/app/'],
+    ['another case', 'APP'],
+    ['an empty value', ''],
+  ])('refuses %s as the marker (400 invalid_sso_target, no state, no cookie)', async (_what, to) => {
+    const res = await fetch(`${shared.apiUrl}/api/v1/auth/sso/${main.slug}?to=${encodeURIComponent(to)}`, { redirect: 'manual' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location')).toBeNull();
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(((await res.json()) as { code: string }).code).toBe('invalid_sso_target');
+  });
+
+  it('refuses a repeated marker (to=app&to=https://evil.example): 400', async () => {
+    const res = await fetch(`${shared.apiUrl}/api/v1/auth/sso/${main.slug}?to=app&to=${encodeURIComponent('https://evil.example')}`, { redirect: 'manual' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location')).toBeNull();
+  });
+
+  it('signs in and redirects to /app/ only, whatever the callback URL carries; the dashboard claims the token once', async () => {
+    const ivan = person();
+    const { url, browser } = await appCallback(main, ivan);
+    // Extra parameters in the callback URL (a `to`, a `redirect_uri`) send the browser nowhere else.
+    url.searchParams.set('to', 'https://evil.example/');
+    url.searchParams.set('next', '//evil.example');
+    const res = await finishApp(url, browser);
+    expect(res.status, await res.clone().text()).toBe(302);
+    expect(res.headers.get('location')).toBe('/app/?sso=done');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.text()).not.toContain('access_token');
+    const cookies = res.headers.getSetCookie();
+    // The browser cookie is spent; the handoff cookie is httpOnly, Strict, for the handoff route only.
+    expect(cookies.find((c) => c.startsWith('tenantry_sso_browser='))).toMatch(/^tenantry_sso_browser=; .*Max-Age=0/);
+    const handoffCookie = cookies.find((c) => c.startsWith('tenantry_sso_handoff='))!;
+    expect(handoffCookie).toContain('HttpOnly');
+    expect(handoffCookie).toContain('SameSite=Strict');
+    expect(handoffCookie).toContain('Path=/api/v1/auth/sso/handoff;');
+    const handoff = cookieOf(res, 'tenantry_sso_handoff')!;
+
+    const claimed = await claim(handoff);
+    expect(claimed.res.status, JSON.stringify(claimed.body)).toBe(200);
+    expect(claimed.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: expect.any(Number) });
+    expect(claimed.res.headers.get('cache-control')).toBe('no-store');
+    expect(claimed.res.headers.getSetCookie().find((c) => c.startsWith('tenantry_sso_handoff='))).toMatch(/Max-Age=0/);
+    const me = await request('GET', '/api/v1/auth/me', { token: claimed.body.access_token as string });
+    expect(me.status).toBe(200);
+    expect(me.body.user.email).toBe(ivan.email);
+    expect(me.body.memberships).toEqual([expect.objectContaining({ tenant_id: main.id, role: 'member' })]);
+
+    // Once: a second claim, or one without the cookie, finds nothing.
+    for (const again of [await claim(handoff), await claim(), await claim('x'.repeat(43))]) {
+      expect(again.res.status).toBe(401);
+      expect(again.body.code).toBe('sso_handoff_missing');
+    }
+  });
+
+  it('a refused dashboard login lands on the login page with its code; the claim answers the API message', async () => {
+    const judy = person('elsewhere.example');
+    const { url, browser } = await appCallback(main, judy);
+    const res = await finishApp(url, browser);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/app/login?sso_error=sso_domain_not_allowed');
+    const claimed = await claim(cookieOf(res, 'tenantry_sso_handoff'));
+    expect(claimed.res.status).toBe(403);
+    expect(claimed.body).toMatchObject({ statusCode: 403, code: 'sso_domain_not_allowed', message: "elsewhere.example is not one of this tenant's allowed_domains" });
+    expect(await userByEmail(judy.email)).toBeUndefined();
+  });
+
+  it("refuses a dashboard login's callback in another browser (login CSRF): no cookie or another browser's, no user", async () => {
+    const kim = person();
+    const { url } = await appCallback(main, kim);
+    const elsewhere = await beginApp(main.slug); // another login, another browser cookie
+    const res = await finishApp(url, elsewhere.browser);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/app/login?sso_error=sso_failed');
+    const claimed = await claim(cookieOf(res, 'tenantry_sso_handoff'));
+    expect(claimed.res.status).toBe(401);
+    expect(claimed.body.message).toContain('begun in another browser');
+    expect(await userByEmail(kim.email)).toBeUndefined();
+
+    const leo = person();
+    const noCookie = await appCallback(main, leo);
+    const bare = await finishApp(noCookie.url);
+    expect(bare.status).toBe(302);
+    expect(bare.headers.get('location')).toBe('/app/login?sso_error=sso_failed');
+    expect(await userByEmail(leo.email)).toBeUndefined();
+  });
+
+  it('sends a dashboard browser back to the login page when the state is spent; API logins keep their JSON answers', async () => {
+    const { url, browser } = await appCallback(main, person());
+    expect((await finishApp(url, browser)).status).toBe(302);
+    const replay = await finishApp(url, browser);
+    expect(replay.status).toBe(302);
+    expect(replay.headers.get('location')).toBe('/app/login?sso_error=sso_failed');
+    // An API login finished in a browser that holds a dashboard cookie still answers JSON.
+    const apiLogin = await reachCallback(main, good, person());
+    const json = await finishApp(apiLogin, browser);
+    expect(json.status).toBe(200);
+    expect(await json.json()).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: expect.any(Number) });
+  });
+});

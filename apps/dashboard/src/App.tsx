@@ -1,15 +1,19 @@
 import { AppShell, Burger, Button, Group, NavLink, ScrollArea, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
 import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
 import { setToken } from './api';
-import { AdminPage } from './pages/AdminPage';
 import { AcceptInvitationPage, LoginPage, RegisterPage } from './pages/AuthPages';
-import { TemplatesPage } from './pages/TemplatesPage';
-import { TenantPage } from './pages/TenantPage';
-import { TenantsPage } from './pages/TenantsPage';
 import { useMe, useToken } from './session';
-import { ErrorNote } from './ui';
+import { ErrorNote, PageLoader } from './ui';
+
+// Pages behind the login are their own chunks, fetched when first shown: the login page loads
+// without them (and without the chart library, which only the usage tab needs).
+const TenantsPage = lazy(() => import('./pages/TenantsPage').then((m) => ({ default: m.TenantsPage })));
+const TenantPage = lazy(() => import('./pages/TenantPage').then((m) => ({ default: m.TenantPage })));
+const TemplatesPage = lazy(() => import('./pages/TemplatesPage').then((m) => ({ default: m.TemplatesPage })));
+const AdminPage = lazy(() => import('./pages/AdminPage').then((m) => ({ default: m.AdminPage })));
 
 export function App() {
   const token = useToken();
@@ -78,16 +82,18 @@ function Shell() {
       </AppShell.Navbar>
       <AppShell.Main>
         <ErrorNote error={me.error} title="Your session" />
-        <Routes>
-          <Route path="/" element={<TenantsPage />} />
-          <Route path="/tenants/:tenant/*" element={<TenantPage />} />
-          <Route path="/templates" element={<TemplatesPage />} />
-          <Route path="/admin" element={<AdminPage isAdmin={Boolean(user?.is_platform_admin)} />} />
-          <Route path="/login" element={<Navigate to="/" replace />} />
-          <Route path="/register" element={<Navigate to="/" replace />} />
-          <Route path="/invitation" element={<Navigate to="/" replace />} />
-          <Route path="*" element={<ErrorNote title="Not found" error={new Error(`No page at ${location.pathname}`)} />} />
-        </Routes>
+        <Suspense fallback={<PageLoader />}>
+          <Routes>
+            <Route path="/" element={<TenantsPage />} />
+            <Route path="/tenants/:tenant/*" element={<TenantPage />} />
+            <Route path="/templates" element={<TemplatesPage />} />
+            <Route path="/admin" element={<AdminPage isAdmin={Boolean(user?.is_platform_admin)} />} />
+            <Route path="/login" element={<Navigate to="/" replace />} />
+            <Route path="/register" element={<Navigate to="/" replace />} />
+            <Route path="/invitation" element={<Navigate to="/" replace />} />
+            <Route path="*" element={<ErrorNote title="Not found" error={new Error(`No page at ${location.pathname}`)} />} />
+          </Routes>
+        </Suspense>
       </AppShell.Main>
     </AppShell>
   );

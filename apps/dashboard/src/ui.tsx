@@ -21,6 +21,15 @@ export function ErrorNote({ error, title }: { error: unknown; title?: string }) 
   );
 }
 
+/** While a page's or a tab's chunk loads. */
+export function PageLoader() {
+  return (
+    <Center p="md">
+      <Loader size="sm" aria-label="Loading" />
+    </Center>
+  );
+}
+
 /** What a query gives: a loader, the API's error, or the children. */
 export function QueryState({ query, children }: { query: { isPending: boolean; error: unknown }; children: ReactNode }) {
   if (query.error) return <ErrorNote error={query.error} />;

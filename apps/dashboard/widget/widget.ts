@@ -160,6 +160,8 @@ function start(): void {
             .map((l) => l.slice(5).replace(/^ /, ''))
             .join('\n');
           if (!data || data === '[DONE]') continue;
+          // A failure after the first piece comes as an `error` event in the error shape (nothing was stored).
+          if (/^event:\s*error\s*$/m.test(block)) throw new Error((JSON.parse(data) as { message?: string }).message ?? 'The answer was cut off');
           try {
             const body = JSON.parse(data) as Record<string, unknown>;
             const final = (body.assistant_message as { content?: string } | undefined)?.content;

@@ -201,6 +201,20 @@ export class SsoProviderUnavailable extends DomainError {
   }
 }
 
+/** `?to=` names where a login returns: the dashboard ('app') or, absent, the caller (JSON). Nothing else, never a URL. */
+export class SsoTargetRefused extends DomainError {
+  constructor() {
+    super('bad_request', 'invalid_sso_target', "to must be 'app' (the dashboard) or absent (the token is answered as JSON); a login returns to no other place");
+  }
+}
+
+/** POST /api/v1/auth/sso/handoff without a dashboard login waiting for this browser. */
+export class SsoHandoffMissing extends DomainError {
+  constructor() {
+    super('unauthorized', 'sso_handoff_missing', 'No single sign-on is waiting for this browser (claimed already, expired, or begun elsewhere): start again');
+  }
+}
+
 /** `tenants migrate` while another fan-out (CLI or worker job) holds the lock. */
 export class MigrationRunInProgress extends DomainError {
   constructor() {

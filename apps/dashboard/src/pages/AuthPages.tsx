@@ -1,7 +1,7 @@
 import { Anchor, Button, Center, Divider, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent, type ReactNode } from 'react';
-import { Link } from 'react-router';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, setToken } from '../api';
 import { ErrorNote } from '../ui';
 
@@ -18,6 +18,33 @@ function Card({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
+/**
+ * The end of a single sign-on the dashboard began (`/api/v1/auth/sso/{slug}?to=app`): the
+ * callback sent the browser here (`?sso=done`, or `?sso_error=<code>`) with a one-time httpOnly
+ * cookie; claiming it (same-origin POST) gives the token, or the API's refusal to show.
+ */
+function useSsoHandoff() {
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const returning = params.has('sso') || params.has('sso_error');
+  const claimed = useRef(false);
+  const handoff = useMutation({
+    mutationFn: () => api<{ access_token: string }>('POST', '/api/v1/auth/sso/handoff'),
+    onSuccess: (answer) => {
+      setToken(answer.access_token);
+      void navigate('/', { replace: true });
+    },
+    // Once claimed, the URL says nothing more: a reload shows the plain login page.
+    onError: () => void navigate('/login', { replace: true }),
+  });
+  useEffect(() => {
+    if (!returning || claimed.current) return;
+    claimed.current = true;
+    handoff.mutate();
+  }, [returning, handoff]);
+  return handoff;
+}
+
 export function LoginPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -26,6 +53,7 @@ export function LoginPage() {
     mutationFn: () => api<{ access_token: string }>('POST', '/api/v1/auth/login', { body: { email, password } }),
     onSuccess: (answer) => setToken(answer.access_token),
   });
+  const sso = useSsoHandoff();
   const submit = (event: FormEvent) => {
     event.preventDefault();
     login.mutate();
@@ -47,12 +75,14 @@ export function LoginPage() {
         aria-label="Single sign-on"
         onSubmit={(event) => {
           event.preventDefault();
-          window.location.assign(`/api/v1/auth/sso/${encodeURIComponent(slug.trim())}`);
+          // `to=app`: the API ends the login on this dashboard instead of answering JSON.
+          window.location.assign(`/api/v1/auth/sso/${encodeURIComponent(slug.trim())}?to=app`);
         }}
       >
         <Stack>
           <TextInput label="Tenant slug" required value={slug} onChange={(e) => setSlug(e.currentTarget.value)} />
-          <Button type="submit" variant="light">
+          <ErrorNote error={sso.error} title="Single sign-on failed" />
+          <Button type="submit" variant="light" loading={sso.isPending}>
             Continue with SSO
           </Button>
         </Stack>

@@ -1,18 +1,21 @@
 import { Anchor, Breadcrumbs, Group, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, type Tenant } from '../api';
-import { QueryState, StatusBadge } from '../ui';
-import { AuditTab } from './tabs/AuditTab';
-import { BillingTab } from './tabs/BillingTab';
-import { ChatTab } from './tabs/ChatTab';
-import { CorpusTab } from './tabs/CorpusTab';
-import { KeysTab } from './tabs/KeysTab';
-import { MembersTab } from './tabs/MembersTab';
-import { QuotasTab } from './tabs/QuotasTab';
-import { SettingsTab } from './tabs/SettingsTab';
-import { UsageTab } from './tabs/UsageTab';
-import { WidgetTab } from './tabs/WidgetTab';
+import { PageLoader, QueryState, StatusBadge } from '../ui';
+
+// Each tab is its own chunk, fetched when first opened (the usage tab brings the chart library).
+const SettingsTab = lazy(() => import('./tabs/SettingsTab').then((m) => ({ default: m.SettingsTab })));
+const MembersTab = lazy(() => import('./tabs/MembersTab').then((m) => ({ default: m.MembersTab })));
+const KeysTab = lazy(() => import('./tabs/KeysTab').then((m) => ({ default: m.KeysTab })));
+const UsageTab = lazy(() => import('./tabs/UsageTab').then((m) => ({ default: m.UsageTab })));
+const QuotasTab = lazy(() => import('./tabs/QuotasTab').then((m) => ({ default: m.QuotasTab })));
+const AuditTab = lazy(() => import('./tabs/AuditTab').then((m) => ({ default: m.AuditTab })));
+const BillingTab = lazy(() => import('./tabs/BillingTab').then((m) => ({ default: m.BillingTab })));
+const CorpusTab = lazy(() => import('./tabs/CorpusTab').then((m) => ({ default: m.CorpusTab })));
+const ChatTab = lazy(() => import('./tabs/ChatTab').then((m) => ({ default: m.ChatTab })));
+const WidgetTab = lazy(() => import('./tabs/WidgetTab').then((m) => ({ default: m.WidgetTab })));
 
 const TABS = [
   ['settings', 'Settings', SettingsTab],
@@ -73,7 +76,9 @@ export function TenantPage() {
               </Tabs.List>
               {TABS.map(([value, , Component]) => (
                 <Tabs.Panel key={value} value={value} pt="md">
-                  <Component tenant={tenant.data} />
+                  <Suspense fallback={<PageLoader />}>
+                    <Component tenant={tenant.data} />
+                  </Suspense>
                 </Tabs.Panel>
               ))}
             </Tabs>

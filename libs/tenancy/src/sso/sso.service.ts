@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import * as oidc from 'openid-client';
 import { AuditLog } from '../../../audit/src/index.js';
+import { DomainError } from '../../../common/src/index.js';
 import { AppConfig } from '../../../config/src/index.js';
 import { AuthService, UsersRepository } from '../../../identity/src/index.js';
 import type { MemberRole } from '../../../database/src/index.js';
@@ -17,17 +18,24 @@ import {
   SsoAccountExists,
   SsoEmailRefused,
   SsoFailed,
+  SsoHandoffMissing,
   SsoNotConfigured,
   SsoProviderUnavailable,
   TenantNotReady,
   TenantSuspended,
 } from '../tenancy.errors.js';
 import { isLoopbackUrl, type SsoSettings, ssoSettingsOf } from './sso-settings.js';
-import { SsoStateStore } from './sso-state.store.js';
+import { type SsoPending, SsoStateStore, ssoDigest } from './sso-state.store.js';
 import { SsoRepository } from './sso.repository.js';
 
 /** The token answer of a login (AuthService.issueToken). */
 export type SsoToken = Awaited<ReturnType<AuthService['issueToken']>>;
+
+/**
+ * How a callback ends: for an API client the token (JSON, as a password login answers); for a
+ * login the dashboard began, its token or its refusal, handed to the browser that began it.
+ */
+export type SsoOutcome = { to: 'api'; token: SsoToken } | { to: 'app'; token: SsoToken } | { to: 'app'; error: DomainError };
 
 const PROVIDER_TIMEOUT_S = 10;
 /** Discovered provider configurations (with their JWKS cache), by tenant and settings. */
@@ -81,13 +89,18 @@ export class SsoService {
     return `${this.appConfig.PUBLIC_URL.replace(/\/+$/, '')}/api/v1/auth/sso/${slug}/callback`;
   }
 
-  /** The provider's authorization URL for a new login into the tenant (its state kept for the callback). */
-  async begin(slug: string): Promise<string> {
+  /**
+   * The provider's authorization URL for a new login into the tenant (its state kept for the
+   * callback). `dashboard`: the dashboard begins it in a browser holding this cookie value; the
+   * callback then hands the outcome to that browser only.
+   */
+  async begin(slug: string, dashboard?: { browser: string }): Promise<string> {
     const { tenant, sso, config } = await this.configured(slug);
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const codeVerifier = oidc.randomPKCECodeVerifier();
-    await this.states.put(tenant.id, state, { code_verifier: codeVerifier, nonce });
+    const pending: SsoPending = { code_verifier: codeVerifier, nonce, ...(dashboard ? { to: 'app', browser: ssoDigest(dashboard.browser) } : {}) };
+    await this.states.put(tenant.id, state, pending);
     this.logger.debug(`tenant ${tenant.slug}: SSO login started at ${sso.issuer}`);
     return oidc.buildAuthorizationUrl(config, {
       redirect_uri: this.redirectUri(tenant.slug),
@@ -100,12 +113,48 @@ export class SsoService {
     }).href;
   }
 
-  /** Finishes a login: `query` is the callback's query string as the provider sent it. */
-  async finish(slug: string, query: Record<string, unknown>): Promise<SsoToken> {
+  /**
+   * Finishes a login: `query` is the callback's query string as the provider sent it, `browser`
+   * the dashboard's browser cookie when the request carries one. A login the dashboard began ends
+   * in an outcome (its refusals included) for that browser; anything else throws as before.
+   */
+  async finish(slug: string, query: Record<string, unknown>, browser?: string): Promise<SsoOutcome> {
     const { tenant, sso, config } = await this.configured(slug);
     const state = typeof query.state === 'string' ? query.state : '';
     const pending = await this.states.take(tenant.id, state);
     if (!pending) throw new SsoFailed('unknown, expired or already used state');
+    if (pending.to !== 'app') return { to: 'api', token: await this.complete(tenant, sso, config, state, pending, query) };
+    try {
+      if (!browser || !pending.browser || !timingSafeEqual(Buffer.from(ssoDigest(browser)), Buffer.from(pending.browser))) {
+        throw new SsoFailed('this sign-in was begun in another browser; start it again here');
+      }
+      return { to: 'app', token: await this.complete(tenant, sso, config, state, pending, query) };
+    } catch (error) {
+      if (error instanceof DomainError) return { to: 'app', error };
+      throw error;
+    }
+  }
+
+  /** Keeps a dashboard login's outcome for its browser to claim: the one-time code for the handoff cookie. */
+  async handOff(outcome: { token: SsoToken } | { error: DomainError }): Promise<string> {
+    const code = randomBytes(32).toString('base64url');
+    await this.states.putHandoff<SsoToken>(
+      code,
+      'token' in outcome ? { token: outcome.token } : { error: { kind: outcome.error.kind, code: outcome.error.code, message: outcome.error.message } },
+    );
+    return code;
+  }
+
+  /** The dashboard claims its login (once): the token, or the refusal the callback met, thrown as it was. */
+  async claim(code: string | undefined): Promise<SsoToken> {
+    const handoff = code ? await this.states.takeHandoff<SsoToken>(code) : null;
+    if (!handoff) throw new SsoHandoffMissing();
+    if ('error' in handoff) throw new DomainError(handoff.error.kind, handoff.error.code, handoff.error.message);
+    return handoff.token;
+  }
+
+  /** The code exchange and ID-token checks, then the user's sign-in and token. */
+  private async complete(tenant: TenantRow, sso: SsoSettings, config: oidc.Configuration, state: string, pending: SsoPending, query: Record<string, unknown>): Promise<SsoToken> {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) if (typeof value === 'string') params.set(key, value);
     const currentUrl = new URL(`${this.redirectUri(tenant.slug)}?${params.toString()}`);

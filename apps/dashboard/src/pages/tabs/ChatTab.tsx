@@ -1,26 +1,49 @@
 import { Box, Button, Group, Paper, ScrollArea, Stack, Text, Textarea } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueries } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { api, streamPost } from '../../api';
+import { api, ApiError, streamPost } from '../../api';
 import { ErrorNote } from '../../ui';
 import type { TabProps } from '../TenantPage';
 
 interface Line {
   role: 'user' | 'assistant';
   content: string;
+  /** The documents the stored answer cites (its `citations`). */
+  sources?: string[];
 }
 
-/** The text a streamed event adds: `{delta}` / `{content}` / `{text}` chunks, or a final `assistant_message`. */
-export function chunkOf(data: string): { delta?: string; final?: string } {
+/** The text a streamed event adds: `{delta}` / `{content}` / `{text}` chunks, or a final `assistant_message` (with its citations). */
+export function chunkOf(data: string): { delta?: string; final?: string; sources?: string[] } {
   try {
     const body = JSON.parse(data) as Record<string, unknown>;
-    const final = (body.assistant_message as { content?: string } | undefined)?.content;
-    if (typeof final === 'string') return { final };
+    const message = body.assistant_message as { content?: string; citations?: Array<{ document_id?: unknown }> } | undefined;
+    const final = message?.content;
+    if (typeof final === 'string') {
+      const sources = (message?.citations ?? []).map((c) => c.document_id).filter((id): id is string => typeof id === 'string');
+      return { final, sources };
+    }
     for (const key of ['delta', 'content', 'text', 'token']) if (typeof body[key] === 'string') return { delta: body[key] as string };
     return {};
   } catch {
     return data === '[DONE]' ? {} : { delta: data };
   }
+}
+
+/** The titles of the documents an answer cites. */
+function Sources({ tenantId, ids }: { tenantId: string; ids: string[] }) {
+  const docs = useQueries({
+    queries: ids.map((id) => ({
+      queryKey: ['document', tenantId, id],
+      queryFn: () => api<{ id: string; title: string }>('GET', `/api/v1/corpus/documents/${id}`, { tenant: tenantId }),
+      staleTime: 60_000,
+    })),
+  });
+  if (ids.length === 0) return null;
+  return (
+    <Text size="xs" c="dimmed" mt={2} data-testid="chat-sources">
+      Sources: {docs.map((d, i) => d.data?.title ?? (d.error ? `(document ${ids[i]!.slice(0, 8)} is gone)` : '…')).join(' · ')}
+    </Text>
+  );
 }
 
 export function ChatTab({ tenant }: TabProps) {
@@ -35,12 +58,17 @@ export function ChatTab({ tenant }: TabProps) {
         setSession(id);
       }
       setLines((l) => [...l, { role: 'user', content }, { role: 'assistant', content: '' }]);
-      await streamPost(`/api/v1/chat/sessions/${id}/messages`, { tenant: tenant.id, body: { content } }, (_event, data) => {
-        const { delta, final } = chunkOf(data);
+      await streamPost(`/api/v1/chat/sessions/${id}/messages`, { tenant: tenant.id, body: { content } }, (event, data) => {
+        // A failure after the first piece: the error shape as an `error` event (nothing was stored).
+        if (event === 'error') {
+          const body = JSON.parse(data) as { statusCode?: number; message?: string };
+          throw new ApiError(body.statusCode ?? 502, body.message ?? 'The answer was cut off');
+        }
+        const { delta, final, sources } = chunkOf(data);
         if (delta === undefined && final === undefined) return;
         setLines((l) => {
           const last = l[l.length - 1]!;
-          return [...l.slice(0, -1), { ...last, content: final ?? last.content + delta }];
+          return [...l.slice(0, -1), { ...last, content: final ?? last.content + delta, ...(sources ? { sources } : {}) }];
         });
       });
     },
@@ -70,6 +98,7 @@ export function ChatTab({ tenant }: TabProps) {
               >
                 {line.content || '…'}
               </Text>
+              {line.sources && <Sources tenantId={tenant.id} ids={line.sources} />}
             </Box>
           ))}
         </ScrollArea>

@@ -27,7 +27,7 @@ export function QuotasTab({ tenant }: TabProps) {
         {entries(quotas.data).map(([name, q]) => {
           const percent = q.percent ?? (q.limit ? (100 * q.used) / q.limit : 0);
           return (
-            <Paper key={name} withBorder p="sm">
+            <Paper key={name} withBorder p="sm" data-testid={`quota-${name}`}>
               <Group justify="space-between">
                 <Text fw={600}>{name}</Text>
                 <Text size="sm">
