@@ -71,6 +71,28 @@ describe('widget keys', () => {
     }
   });
 
+  it("names its tenant for GET /api/v1/branding (the widget's colours), from an allowed origin only, with CORS to it alone", async () => {
+    const branded = await request('PATCH', `/api/tenants/${tenant.id}`, { token: owner.token, body: { settings: { branding: { primary_color: '#123456', display_name: 'Shop help' } } } });
+    expect(branded.status, JSON.stringify(branded.body)).toBe(200);
+    const ok = await request('GET', '/api/v1/branding', { headers: { 'x-api-key': widgetKey, origin: SHOP } });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body).toMatchObject({ primary_color: '#123456', display_name: 'Shop help' });
+    expect(ok.headers.get('access-control-allow-origin')).toBe(SHOP);
+    // Another origin, a made-up key, or no key and no host: nothing of the tenant, no CORS.
+    const evil = await request('GET', '/api/v1/branding', { headers: { 'x-api-key': widgetKey, origin: EVIL } });
+    expect(evil.status).toBe(403);
+    expect(evil.body.code).toBe('widget_origin_refused');
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    const forged = await request('GET', '/api/v1/branding', { headers: { 'x-api-key': `${widgetKey.slice(0, -4)}AAAA`, origin: SHOP } });
+    expect(forged.status).toBe(401);
+    expect(JSON.stringify(forged.body)).not.toContain('#123456');
+    expect((await request('GET', '/api/v1/branding', { headers: { origin: SHOP } })).status).toBe(404);
+    // A key names its own tenant only: another tenant named beside it is a conflict, not that tenant's branding.
+    const other = await activeTenant(request);
+    const both = await request('GET', '/api/v1/branding', { headers: { 'x-api-key': widgetKey, origin: SHOP, 'x-tenant-id': other.tenant.id } });
+    expect(both.status === 200 ? both.body.primary_color : null).not.toBe('#123456');
+  });
+
   it('can do nothing else: no corpus write, no management route, no other tenant', async () => {
     const headers = { 'x-api-key': widgetKey, origin: SHOP };
     const write = await request('POST', '/api/v1/corpus/documents', { headers, body: { title: 'x', content: 'y' } });

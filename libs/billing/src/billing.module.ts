@@ -9,6 +9,7 @@ import { BillingService } from './billing.service.js';
 import { BillingWebhookController } from './billing-webhook.controller.js';
 import { BillingWebhookService } from './billing-webhook.service.js';
 import { BrandingController } from './branding.controller.js';
+import { IdentityModule } from '../../identity/src/index.js';
 import { DunningService } from './dunning.service.js';
 import { OutgoingWebhooks } from './outgoing-webhooks.js';
 import { StripeBilling } from './stripe-billing.service.js';
@@ -29,7 +30,7 @@ export class BillingCoreModule {}
 
 /** Billing over HTTP: the tenant's billing, the delivery log, the Stripe webhook, branding. */
 @Module({
-  imports: [BillingCoreModule, TenancyModule],
+  imports: [BillingCoreModule, TenancyModule, IdentityModule],
   controllers: [BillingController, BillingWebhookController, BrandingController],
   providers: [BillingService, BillingWebhookService],
 })

@@ -42,7 +42,8 @@ const CORE_PROVIDERS = [
   ],
   controllers: [AuthController],
   providers: [...CORE_PROVIDERS, UserDirectory, JwtStrategy, ApiKeyStrategy, BootstrapAdmin],
-  exports: [AuthService, UsersRepository, UsersService],
+  // ApiKeyStrategy: for a public route that may name its tenant by a key (GET /api/v1/branding from the widget).
+  exports: [AuthService, UsersRepository, UsersService, ApiKeyStrategy],
 })
 export class IdentityModule {}
 
