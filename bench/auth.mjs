@@ -9,7 +9,7 @@
 import autocannon from 'autocannon';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cpuMeter, createTenant, fmt, http, log, machine, register, DATA, table, tenantEvents, withStack } from './lib.mjs';
+import { alternatingRuns, createTenant, fmt, http, log, machine, register, DATA, table, tenantEvents, withStack } from './lib.mjs';
 
 const CONNECTIONS = Number(process.env.AUTH_CONNECTIONS ?? 32);
 const DURATION_S = Number(process.env.AUTH_DURATION_S ?? 7);
@@ -82,38 +82,7 @@ export async function runAuth() {
       await cannon(url, headers, WARMUP_S);
     }
 
-    const runs = [];
-    for (const [i, name] of ORDER.entries()) {
-      const { url, headers } = variants[name];
-      // An untimed 1 s burst first: pg-pool closes connections idle for 10 s, so the pool of
-      // the variant that sat out the previous runs reconnects (SCRAM, fresh backends) here.
-      await cannon(url, headers, 1);
-      const stopMeter = await cpuMeter(stack, api.child.pid);
-      const r = await cannon(url, headers, DURATION_S);
-      const cpu = await stopMeter();
-      const run = {
-        variant: name,
-        run: i + 1,
-        rps: r['2xx'] / r.duration,
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-        ok: r['2xx'],
-        bad: r.non2xx + r.errors + r.timeouts,
-        apiUs: (cpu.apiMs * 1000) / r['2xx'],
-        pgUs: (cpu.pgMs * 1000) / r['2xx'],
-      };
-      runs.push(run);
-      log(`auth: run ${i + 1}/${ORDER.length} ${name}: ${fmt(run.rps)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, CPU/req API ${fmt(run.apiUs, 0)} us + PostgreSQL ${fmt(run.pgUs, 0)} us${run.bad ? `, ${run.bad} failed` : ''}`);
-    }
-    const failed = runs.reduce((n, r) => n + r.bad, 0);
-    if (failed > 0) throw new Error(`auth: ${failed} requests failed or answered non-2xx`);
-
-    const summary = {};
-    for (const name of Object.keys(variants)) {
-      const mine = runs.filter((r) => r.variant === name);
-      const avg = (k) => mine.reduce((s, r) => s + r[k], 0) / mine.length;
-      summary[name] = { rps: avg('rps'), p50: avg('p50'), p99: avg('p99'), apiUs: avg('apiUs'), pgUs: avg('pgUs') };
-    }
+    const { runs, summary } = await alternatingRuns('auth', { stack, apiPid: api.child.pid, order: ORDER, target: (name) => variants[name], connections: CONNECTIONS, durationS: DURATION_S });
     const cpu = (name) => summary[name].apiUs + summary[name].pgUs;
     const ratio = {
       jwtVsNoAuth: summary.jwt.rps / summary['no-auth'].rps,

@@ -345,3 +345,45 @@ export async function cpuMeter(stack, apiPid) {
     return { apiMs: after.api - before.api, pgMs };
   };
 }
+
+/**
+ * The timed part of P1-shaped benchmarks (P1, auth): the variants in `order` (names repeat), each
+ * run after an untimed 1 s burst (pg-pool closes connections idle for 10 s, so the pool of a
+ * variant that sat out the previous runs reconnects there, not in the timed run), with the API's
+ * and PostgreSQL's CPU per request. `target(name)` is `{url, headers}`. Throws if any request
+ * failed; answers every run and the mean of each variant's runs.
+ */
+export async function alternatingRuns(tag, { stack, apiPid, order, target, connections, durationS }) {
+  const autocannon = (await import('autocannon')).default;
+  const cannon = (url, headers, duration) => autocannon({ url, connections, duration, headers });
+  const runs = [];
+  for (const [i, name] of order.entries()) {
+    const { url, headers } = target(name);
+    await cannon(url, headers, 1);
+    const stopMeter = await cpuMeter(stack, apiPid);
+    const r = await cannon(url, headers, durationS);
+    const cpu = await stopMeter();
+    const run = {
+      variant: name,
+      run: i + 1,
+      rps: r['2xx'] / r.duration,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      ok: r['2xx'],
+      bad: r.non2xx + r.errors + r.timeouts,
+      apiUs: (cpu.apiMs * 1000) / r['2xx'],
+      pgUs: (cpu.pgMs * 1000) / r['2xx'],
+    };
+    runs.push(run);
+    log(`${tag}: run ${i + 1}/${order.length} ${name}: ${fmt(run.rps)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, CPU/req API ${fmt(run.apiUs, 0)} us + PostgreSQL ${fmt(run.pgUs, 0)} us${run.bad ? `, ${run.bad} failed` : ''}`);
+  }
+  const failed = runs.reduce((n, r) => n + r.bad, 0);
+  if (failed > 0) throw new Error(`${tag}: ${failed} requests failed or answered non-2xx`);
+  const summary = {};
+  for (const name of new Set(order)) {
+    const mine = runs.filter((r) => r.variant === name);
+    const avg = (k) => mine.reduce((sum, r) => sum + r[k], 0) / mine.length;
+    summary[name] = { rps: avg('rps'), p50: avg('p50'), p99: avg('p99'), apiUs: avg('apiUs'), pgUs: avg('pgUs') };
+  }
+  return { runs, summary };
+}

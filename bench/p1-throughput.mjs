@@ -10,7 +10,7 @@
 import autocannon from 'autocannon';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cpuMeter, createTenant, fmt, http, log, machine, register, DATA, table, tenantEvents, withStack } from './lib.mjs';
+import { alternatingRuns, createTenant, fmt, http, log, machine, register, DATA, table, tenantEvents, withStack } from './lib.mjs';
 
 const CONNECTIONS = Number(process.env.P1_CONNECTIONS ?? 32);
 const DURATION_S = Number(process.env.P1_DURATION_S ?? 7);
@@ -72,37 +72,7 @@ export async function runP1() {
       await cannon(url, headers, WARMUP_S);
     }
 
-    const runs = [];
-    for (const [i, name] of ORDER.entries()) {
-      // An untimed 1 s burst first: pg-pool closes connections idle for 10 s, so the pool of
-      // the variant that sat out the previous runs reconnects (SCRAM, fresh backends) here.
-      await cannon(variants[name], headers, 1);
-      const stopMeter = await cpuMeter(stack, api.child.pid);
-      const r = await cannon(variants[name], headers, DURATION_S);
-      const cpu = await stopMeter();
-      const run = {
-        variant: name,
-        run: i + 1,
-        rps: r['2xx'] / r.duration,
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-        ok: r['2xx'],
-        bad: r.non2xx + r.errors + r.timeouts,
-        apiUs: (cpu.apiMs * 1000) / r['2xx'],
-        pgUs: (cpu.pgMs * 1000) / r['2xx'],
-      };
-      runs.push(run);
-      log(`p1: run ${i + 1}/${ORDER.length} ${name}: ${fmt(run.rps)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, CPU/req API ${fmt(run.apiUs, 0)} us + PostgreSQL ${fmt(run.pgUs, 0)} us${run.bad ? `, ${run.bad} failed` : ''}`);
-    }
-    const failed = runs.reduce((n, r) => n + r.bad, 0);
-    if (failed > 0) throw new Error(`p1: ${failed} requests failed or answered non-2xx`);
-
-    const summary = {};
-    for (const name of Object.keys(variants)) {
-      const mine = runs.filter((r) => r.variant === name);
-      const avg = (k) => mine.reduce((s, r) => s + r[k], 0) / mine.length;
-      summary[name] = { rps: avg('rps'), p50: avg('p50'), p99: avg('p99'), apiUs: avg('apiUs'), pgUs: avg('pgUs') };
-    }
+    const { runs, summary } = await alternatingRuns('p1', { stack, apiPid: api.child.pid, order: ORDER, target: (name) => ({ url: variants[name], headers }), connections: CONNECTIONS, durationS: DURATION_S });
     const ratio = {
       tenantVsPlain: summary.tenant.rps / summary.plain.rps,
       requestScopedVsPlain: summary['request-scoped'].rps / summary.plain.rps,
