@@ -1,4 +1,4 @@
-import { Alert, Badge, Center, Loader } from '@mantine/core';
+import { Alert, Badge, Center, Loader, Table } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { ApiError } from './api';
 
@@ -54,4 +54,36 @@ export function StatusBadge({ status }: { status: string }) {
 
 export function when(value: string | null | undefined): string {
   return value ? new Date(value).toLocaleString() : '—';
+}
+
+/** A labelled table that scrolls sideways on narrow screens: its header cells, then the rows given as children. */
+export function DataTable({
+  label,
+  minWidth,
+  headers,
+  children,
+  striped,
+  highlightOnHover,
+}: {
+  label: string;
+  minWidth: number;
+  headers: ReactNode[];
+  children: ReactNode;
+  striped?: boolean;
+  highlightOnHover?: boolean;
+}) {
+  return (
+    <Table.ScrollContainer minWidth={minWidth}>
+      <Table striped={striped} highlightOnHover={highlightOnHover} aria-label={label}>
+        <Table.Thead>
+          <Table.Tr>
+            {headers.map((h, i) => (
+              <Table.Th key={i}>{h}</Table.Th>
+            ))}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>{children}</Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
 }

@@ -2,7 +2,7 @@ import { Alert, Anchor, Code, Group, Paper, Stack, Table, Text, Title } from '@m
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api } from '../api';
-import { QueryState, StatusBadge } from '../ui';
+import { DataTable, QueryState, StatusBadge } from '../ui';
 import { useTenants } from './TenantsPage';
 
 /** Platform admins: every tenant (the tenant list shows them all to an admin), the cross-tenant usage report, the queues. */
@@ -30,36 +30,24 @@ export function AdminPage({ isAdmin }: { isAdmin: boolean }) {
         All tenants ({tenants.data?.total ?? 0})
       </Title>
       <QueryState query={tenants}>
-        <Table.ScrollContainer minWidth={560}>
-          <Table aria-label="All tenants">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Plan</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Parent</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {tenants.data?.tenants.map((t) => (
-                <Table.Tr key={t.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/tenants/${t.slug}`}>
-                      {t.name}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{t.plan}</Table.Td>
-                  <Table.Td>
-                    <StatusBadge status={t.status} />
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{tenants.data?.tenants.find((p) => p.id === t.parent_id)?.slug ?? '—'}</Text>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <DataTable label="All tenants" minWidth={560} headers={['Name', 'Plan', 'Status', 'Parent']}>
+          {tenants.data?.tenants.map((t) => (
+            <Table.Tr key={t.id}>
+              <Table.Td>
+                <Anchor component={Link} to={`/tenants/${t.slug}`}>
+                  {t.name}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>{t.plan}</Table.Td>
+              <Table.Td>
+                <StatusBadge status={t.status} />
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">{tenants.data?.tenants.find((p) => p.id === t.parent_id)?.slug ?? '—'}</Text>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </DataTable>
       </QueryState>
     </Stack>
   );

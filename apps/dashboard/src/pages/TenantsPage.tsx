@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api, PLANS, type Page, type Tenant } from '../api';
-import { ErrorNote, QueryState, StatusBadge } from '../ui';
+import { DataTable, ErrorNote, QueryState, StatusBadge } from '../ui';
 
 type TenantList = Page & { tenants: Tenant[] };
 
@@ -68,47 +68,31 @@ export function TenantsPage() {
             <Text>No tenants yet. Create your first one.</Text>
           </Paper>
         ) : (
-          <Table.ScrollContainer minWidth={560}>
-            <Table striped highlightOnHover aria-label="Tenant tree">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>Slug</Table.Th>
-                  <Table.Th>Plan</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th>Members</Table.Th>
-                  <Table.Th>
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
+          <DataTable label="Tenant tree" minWidth={560} headers={['Name', 'Slug', 'Plan', 'Status', 'Members', <VisuallyHidden>Actions</VisuallyHidden>]} striped highlightOnHover>
+            {rows.map(({ tenant, depth }) => (
+              <Fragment key={tenant.id}>
+                <Table.Tr data-testid={`tenant-row-${tenant.slug}`}>
+                  <Table.Td style={{ paddingLeft: 12 + depth * 24 }}>
+                    {depth > 0 && <span aria-hidden="true">↳ </span>}
+                    <Anchor component={Link} to={`/tenants/${tenant.slug}`}>
+                      {tenant.name}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>{tenant.slug}</Table.Td>
+                  <Table.Td>{tenant.plan}</Table.Td>
+                  <Table.Td>
+                    <StatusBadge status={tenant.status} />
+                  </Table.Td>
+                  <Table.Td>{tenant.member_count}</Table.Td>
+                  <Table.Td>
+                    <Button size="compact-xs" variant="subtle" onClick={() => create(tenant.id)} aria-label={`Add a child tenant to ${tenant.name}`}>
+                      Add child
+                    </Button>
+                  </Table.Td>
                 </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {rows.map(({ tenant, depth }) => (
-                  <Fragment key={tenant.id}>
-                    <Table.Tr data-testid={`tenant-row-${tenant.slug}`}>
-                      <Table.Td style={{ paddingLeft: 12 + depth * 24 }}>
-                        {depth > 0 && <span aria-hidden="true">↳ </span>}
-                        <Anchor component={Link} to={`/tenants/${tenant.slug}`}>
-                          {tenant.name}
-                        </Anchor>
-                      </Table.Td>
-                      <Table.Td>{tenant.slug}</Table.Td>
-                      <Table.Td>{tenant.plan}</Table.Td>
-                      <Table.Td>
-                        <StatusBadge status={tenant.status} />
-                      </Table.Td>
-                      <Table.Td>{tenant.member_count}</Table.Td>
-                      <Table.Td>
-                        <Button size="compact-xs" variant="subtle" onClick={() => create(tenant.id)} aria-label={`Add a child tenant to ${tenant.name}`}>
-                          Add child
-                        </Button>
-                      </Table.Td>
-                    </Table.Tr>
-                  </Fragment>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+              </Fragment>
+            ))}
+          </DataTable>
         )}
       </QueryState>
       <Modal opened={opened} onClose={close} title="Create tenant">

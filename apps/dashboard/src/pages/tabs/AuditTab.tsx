@@ -2,7 +2,7 @@ import { Button, Code, Group, Pagination, Stack, Table, Text, TextInput } from '
 import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, type Page } from '../../api';
-import { QueryState, when } from '../../ui';
+import { DataTable, QueryState, when } from '../../ui';
 import type { TabProps } from '../TenantPage';
 
 interface Entry {
@@ -46,36 +46,23 @@ export function AuditTab({ tenant }: TabProps) {
         </Group>
       </form>
       <QueryState query={log}>
-        <Table.ScrollContainer minWidth={640}>
-          <Table aria-label="Audit log">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>When</Table.Th>
-                <Table.Th>Action</Table.Th>
-                <Table.Th>Actor</Table.Th>
-                <Table.Th>Target</Table.Th>
-                <Table.Th>Changes</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {log.data?.entries.map((e) => (
-                <Table.Tr key={e.id}>
-                  <Table.Td>{when(e.created_at ?? e.at)}</Table.Td>
-                  <Table.Td>{e.action}</Table.Td>
-                  <Table.Td>
-                    {e.actor?.type} {e.actor?.id ? <Code>{e.actor.id.slice(0, 8)}</Code> : null}
-                  </Table.Td>
-                  <Table.Td>{e.target?.type} {e.target?.id ? <Code>{e.target.id.slice(0, 8)}</Code> : null}</Table.Td>
-                  <Table.Td>
-                    <Code block style={{ maxWidth: 360, maxHeight: 120, overflow: 'auto' }}>
-                      {e.changes ? JSON.stringify(e.changes) : ''}
-                    </Code>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <DataTable label="Audit log" minWidth={640} headers={['When', 'Action', 'Actor', 'Target', 'Changes']}>
+          {log.data?.entries.map((e) => (
+            <Table.Tr key={e.id}>
+              <Table.Td>{when(e.created_at ?? e.at)}</Table.Td>
+              <Table.Td>{e.action}</Table.Td>
+              <Table.Td>
+                {e.actor?.type} {e.actor?.id ? <Code>{e.actor.id.slice(0, 8)}</Code> : null}
+              </Table.Td>
+              <Table.Td>{e.target?.type} {e.target?.id ? <Code>{e.target.id.slice(0, 8)}</Code> : null}</Table.Td>
+              <Table.Td>
+                <Code block style={{ maxWidth: 360, maxHeight: 120, overflow: 'auto' }}>
+                  {e.changes ? JSON.stringify(e.changes) : ''}
+                </Code>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </DataTable>
         {log.data?.entries.length === 0 && <Text c="dimmed">No entries match.</Text>}
         {(log.data?.total ?? 0) > LIMIT && <Pagination total={Math.ceil((log.data?.total ?? 0) / LIMIT)} value={page} onChange={setPage} aria-label="Audit log pages" />}
       </QueryState>

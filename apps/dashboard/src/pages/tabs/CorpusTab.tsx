@@ -2,7 +2,7 @@ import { Button, FileInput, Group, Mark, Paper, Select, SimpleGrid, Stack, Table
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, type Page } from '../../api';
-import { ErrorNote, QueryState, when } from '../../ui';
+import { DataTable, ErrorNote, QueryState, when } from '../../ui';
 import type { TabProps } from '../TenantPage';
 
 interface Doc {
@@ -152,34 +152,22 @@ export function CorpusTab({ tenant }: TabProps) {
         <Text size="sm" c="dimmed" role="status">
           {docs.data?.total ?? 0} document(s){q ? ` matching “${q}”` : ''}
         </Text>
-        <Table.ScrollContainer minWidth={560}>
-          <Table aria-label="Documents">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Title</Table.Th>
-                <Table.Th>Excerpt</Table.Th>
-                <Table.Th>Added</Table.Th>
-                <Table.Th>Actions</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {docs.data?.documents.map((d) => (
-                <Table.Tr key={d.id}>
-                  <Table.Td>{d.title}</Table.Td>
-                  <Table.Td>
-                    <Snippet text={d.content ?? ''} q={q} />
-                  </Table.Td>
-                  <Table.Td>{when(d.created_at)}</Table.Td>
-                  <Table.Td>
-                    <Button size="compact-xs" color="red" variant="subtle" onClick={() => remove.mutate(d.id)} aria-label={`Delete ${d.title}`}>
-                      Delete
-                    </Button>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <DataTable label="Documents" minWidth={560} headers={['Title', 'Excerpt', 'Added', 'Actions']}>
+          {docs.data?.documents.map((d) => (
+            <Table.Tr key={d.id}>
+              <Table.Td>{d.title}</Table.Td>
+              <Table.Td>
+                <Snippet text={d.content ?? ''} q={q} />
+              </Table.Td>
+              <Table.Td>{when(d.created_at)}</Table.Td>
+              <Table.Td>
+                <Button size="compact-xs" color="red" variant="subtle" onClick={() => remove.mutate(d.id)} aria-label={`Delete ${d.title}`}>
+                  Delete
+                </Button>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </DataTable>
       </QueryState>
     </Stack>
   );

@@ -2,7 +2,7 @@ import { Alert, Button, Code, CopyButton, Group, MultiSelect, Select, Stack, Tab
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, type Page } from '../../api';
-import { ErrorNote, QueryState, when } from '../../ui';
+import { DataTable, ErrorNote, QueryState, when } from '../../ui';
 import { useTenants } from '../TenantsPage';
 import type { TabProps } from '../TenantPage';
 
@@ -98,40 +98,26 @@ export function KeysTab({ tenant }: TabProps) {
         </Alert>
       )}
       <QueryState query={keys}>
-        <Table.ScrollContainer minWidth={640}>
-          <Table aria-label="API keys">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Prefix</Table.Th>
-                <Table.Th>Scopes</Table.Th>
-                <Table.Th>Last used</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th>Actions</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {keys.data?.api_keys.map((k) => (
-                <Table.Tr key={k.id} data-testid={`key-row-${k.name}`}>
-                  <Table.Td>{k.name}</Table.Td>
-                  <Table.Td>
-                    <Code>{k.prefix}</Code>
-                  </Table.Td>
-                  <Table.Td>{k.scopes.join(', ')}</Table.Td>
-                  <Table.Td>{when(k.last_used_at)}</Table.Td>
-                  <Table.Td>{k.revoked_at ? `revoked ${when(k.revoked_at)}` : 'active'}</Table.Td>
-                  <Table.Td>
-                    {!k.revoked_at && (
-                      <Button size="compact-xs" color="red" variant="subtle" onClick={() => revoke.mutate(k.id)} aria-label={`Revoke ${k.name}`}>
-                        Revoke
-                      </Button>
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <DataTable label="API keys" minWidth={640} headers={['Name', 'Prefix', 'Scopes', 'Last used', 'State', 'Actions']}>
+          {keys.data?.api_keys.map((k) => (
+            <Table.Tr key={k.id} data-testid={`key-row-${k.name}`}>
+              <Table.Td>{k.name}</Table.Td>
+              <Table.Td>
+                <Code>{k.prefix}</Code>
+              </Table.Td>
+              <Table.Td>{k.scopes.join(', ')}</Table.Td>
+              <Table.Td>{when(k.last_used_at)}</Table.Td>
+              <Table.Td>{k.revoked_at ? `revoked ${when(k.revoked_at)}` : 'active'}</Table.Td>
+              <Table.Td>
+                {!k.revoked_at && (
+                  <Button size="compact-xs" color="red" variant="subtle" onClick={() => revoke.mutate(k.id)} aria-label={`Revoke ${k.name}`}>
+                    Revoke
+                  </Button>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </DataTable>
         {keys.data?.api_keys.length === 0 && <Text c="dimmed">No keys yet.</Text>}
       </QueryState>
     </Stack>

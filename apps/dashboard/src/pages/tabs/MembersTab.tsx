@@ -2,7 +2,7 @@ import { Button, Group, Select, Stack, Table, Text, TextInput, Title } from '@ma
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, ROLES, type Page } from '../../api';
-import { ErrorNote, QueryState, when } from '../../ui';
+import { DataTable, ErrorNote, QueryState, when } from '../../ui';
 import type { TabProps } from '../TenantPage';
 
 interface Member {
@@ -66,44 +66,31 @@ export function MembersTab({ tenant }: TabProps) {
         <Title order={3} size="h4">
           Members
         </Title>
-        <Table.ScrollContainer minWidth={500}>
-          <Table aria-label="Members">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Email</Table.Th>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Role</Table.Th>
-                <Table.Th>Since</Table.Th>
-                <Table.Th>Actions</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {members.data?.members.map((m) => (
-                <Table.Tr key={m.user_id}>
-                  <Table.Td>{m.email}</Table.Td>
-                  <Table.Td>{m.name ?? '—'}</Table.Td>
-                  <Table.Td>
-                    <Select
-                      aria-label={`Role of ${m.email}`}
-                      data={[...ROLES]}
-                      value={m.role}
-                      allowDeselect={false}
-                      size="xs"
-                      w={120}
-                      onChange={(v) => v && v !== m.role && change.mutate({ user: m.user_id, role: v })}
-                    />
-                  </Table.Td>
-                  <Table.Td>{when(m.created_at)}</Table.Td>
-                  <Table.Td>
-                    <Button size="compact-xs" color="red" variant="subtle" onClick={() => change.mutate({ user: m.user_id })} aria-label={`Remove ${m.email}`}>
-                      Remove
-                    </Button>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <DataTable label="Members" minWidth={500} headers={['Email', 'Name', 'Role', 'Since', 'Actions']}>
+          {members.data?.members.map((m) => (
+            <Table.Tr key={m.user_id}>
+              <Table.Td>{m.email}</Table.Td>
+              <Table.Td>{m.name ?? '—'}</Table.Td>
+              <Table.Td>
+                <Select
+                  aria-label={`Role of ${m.email}`}
+                  data={[...ROLES]}
+                  value={m.role}
+                  allowDeselect={false}
+                  size="xs"
+                  w={120}
+                  onChange={(v) => v && v !== m.role && change.mutate({ user: m.user_id, role: v })}
+                />
+              </Table.Td>
+              <Table.Td>{when(m.created_at)}</Table.Td>
+              <Table.Td>
+                <Button size="compact-xs" color="red" variant="subtle" onClick={() => change.mutate({ user: m.user_id })} aria-label={`Remove ${m.email}`}>
+                  Remove
+                </Button>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </DataTable>
         <Title order={3} size="h4">
           Pending invitations
         </Title>
