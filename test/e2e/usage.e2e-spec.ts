@@ -110,6 +110,7 @@ describe('metering', () => {
   it('periods: 7d, 30d and 90d include exactly the records inside them; anything else is a 400', { timeout: 180_000 }, async () => {
     const { owner, tenant } = await activeTenant(api);
     const ago = (days: number) => new Date(Date.now() - days * 86_400_000 + 3_600_000); // an hour inside the boundary
+    const inserted: Record<number, Date> = {};
     for (const [days, quantity] of [
       [6, 1],
       [29, 10],
@@ -118,7 +119,7 @@ describe('metering', () => {
     ] as const) {
       await db.query(
         `INSERT INTO usage_records (tenant_id, resource_type, quantity, bucket, batch_id) VALUES ($1, 'rag_query', $2, date_trunc('minute', $3::timestamptz), 'test-old')`,
-        [tenant.id, quantity, ago(days)],
+        [tenant.id, quantity, (inserted[days] = ago(days))],
       );
     }
     const totals = async (period: string) => (await api('GET', `/api/tenants/${tenant.id}/usage?period=${period}`, { token: owner.token })).body.totals;
@@ -137,13 +138,18 @@ describe('metering', () => {
     // The inserted rows are not in usage_daily until a rollup: the CLI re-derives the days.
     const before = await api('GET', `/api/tenants/${tenant.id}/usage?period=90d`, { token: owner.token });
     expect(before.body.daily_breakdown).toEqual([]);
-    const from = ago(95).toISOString().slice(0, 10);
+    // Not ago(95): its extra hour is tomorrow's date in the last hour of a UTC day, and the span would be 95 days.
+    const from = new Date(Date.now() - 95 * 86_400_000).toISOString().slice(0, 10);
     const cli = await runCli(['usage', 'rollup', '--from', from, '--json'], cliEnv(stack.info.env));
     const result = parseJsonOutput<{ from: string; to: string; days: number; rows: number }>(cli);
     expect(result).toMatchObject({ from, to: new Date().toISOString().slice(0, 10), days: 96 });
     expect(result.rows).toBeGreaterThanOrEqual(4);
     const after = await api('GET', `/api/tenants/${tenant.id}/usage?period=90d`, { token: owner.token });
-    expect(after.body.daily_breakdown.map((d: { totals: object }) => d.totals)).toEqual([{ rag_query: 100 }, { rag_query: 10 }, { rag_query: 1 }]);
+    // The breakdown holds whole UTC days from the period start's date: in the last hour of a UTC day
+    // the 91-day row (outside the rolling totals) falls on that first date, so it is listed.
+    const firstDay = new Date(Date.now() - 90 * 86_400_000).toISOString().slice(0, 10);
+    const oldest = inserted[91]!.toISOString().slice(0, 10) >= firstDay ? [{ rag_query: 1000 }] : [];
+    expect(after.body.daily_breakdown.map((d: { totals: object }) => d.totals)).toEqual([...oldest, { rag_query: 100 }, { rag_query: 10 }, { rag_query: 1 }]);
     // Idempotent: a second rollup writes the same days.
     parseJsonOutput(await runCli(['usage', 'rollup', '--from', from, '--json'], cliEnv(stack.info.env)));
     expect((await api('GET', `/api/tenants/${tenant.id}/usage?period=90d`, { token: owner.token })).body).toEqual({ ...after.body, period_start: expect.any(String), period_end: expect.any(String) });
