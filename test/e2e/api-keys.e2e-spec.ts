@@ -29,6 +29,8 @@ async function createKey(token: string, tenant: string, body: Record<string, unk
 }
 
 const withKey = (key: string) => ({ headers: { 'x-api-key': key } });
+/** The shared stack's USAGE_FLUSH_MS (the config default, 1 s), with room for the worker's ingest. */
+const FLUSH_MS = 2_000;
 
 describe('API keys', () => {
   it('shows the secret once; list and get never show it; the key works as X-API-Key and as Bearer and alone resolves its tenant', async () => {
@@ -159,6 +161,41 @@ describe('API keys', () => {
     expect(over.body).toMatchObject({ code: 'api_key_limit_reached', details: { limit: 2 } });
     expect((await request('DELETE', `/api/tenants/${tenant.slug}/api-keys/${first.body.id}`, { token: owner.token })).status).toBe(204);
     expect((await createKey(owner.token, tenant.slug, { scopes: ['corpus:read'] })).status).toBe(201);
+  });
+
+  it('a key served from a process cache is confirmed on every request: once revoked, nothing runs and nothing is metered (reads, writes, and routes outside the unit of work)', async () => {
+    const { owner, tenant } = await activeTenant(request);
+    const made = await createKey(owner.token, tenant.slug, { scopes: ['corpus:read', 'corpus:write', 'usage:read'] });
+    const key: string = made.body.key;
+    const usagePath = `/api/tenants/${tenant.id}/usage?period=7d`;
+    // Warm both processes' caches with every kind of route.
+    for (const api of [request, other]) {
+      expect((await api('GET', '/api/v1/corpus/documents', withKey(key))).status).toBe(200);
+      expect((await api('POST', '/api/v1/corpus/documents', { ...withKey(key), body: { title: 'while alive' } })).status).toBe(201);
+      expect((await api('GET', usagePath, withKey(key))).status).toBe(200);
+    }
+    expect((await request('DELETE', `/api/tenants/${tenant.slug}/api-keys/${made.body.id}`, { token: owner.token })).status).toBe(204);
+    for (const api of [other, request]) {
+      for (const [method, path, body] of [
+        ['GET', '/api/v1/corpus/documents', undefined],
+        ['POST', '/api/v1/corpus/documents', { title: 'after revocation' }],
+        ['GET', usagePath, undefined],
+      ] as const) {
+        const res = await api(method, path, { ...withKey(key), body });
+        expect(res.status, `${method} ${path}`).toBe(401);
+        expect(res.body.message).toMatch(/revoked/);
+      }
+    }
+    // Nothing of the refused requests ran: no document, and no api_call metered for them. The
+    // tenant-scoped calls that succeeded: 2 per process while the key was alive, and this listing.
+    const titles = (await request('GET', '/api/v1/corpus/documents', { token: owner.token, headers: { 'x-tenant-id': tenant.id } })).body.documents.map((d: { title: string }) => d.title);
+    expect(titles.sort()).toEqual(['while alive', 'while alive']);
+    const apiCalls = async () =>
+      Number((await db.query(`SELECT coalesce(sum(quantity), 0) AS n FROM public.usage_records WHERE tenant_id = $1 AND resource_type = 'api_call'`, [tenant.id])).rows[0].n);
+    const deadline = Date.now() + 20_000;
+    while ((await apiCalls()) < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 3 * FLUSH_MS)); // anything counted for the refused ones would be stored by now
+    expect(await apiCalls()).toBe(5);
   });
 
   it('revocation and expiry answer 401 at once on a second API process', async () => {

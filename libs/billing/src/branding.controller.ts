@@ -43,7 +43,7 @@ export class BrandingController {
     const byDomain = domain === undefined ? null : await this.directory.findByDomain(domain);
     if (byDomain) keys.add(byDomain.id);
     if (keys.size === 0 && req.headers['x-api-key'] !== undefined) {
-      const user = await this.apiKeys.validate(req);
+      const user = await this.apiKeys.validateLive(req);
       if (user?.apiKey) {
         (req as FastifyRequest & { user?: AuthUser }).user = user; // the widget CORS hook answers by it
         keys.add(user.apiKey.tenantScope);

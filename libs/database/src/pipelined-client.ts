@@ -59,10 +59,15 @@ export class PipelinedClient extends pg.Client {
       this.flushScheduled = true;
       setImmediate(() => {
         this.flushScheduled = false;
-        if (this.armed.length > 0) this.corked(() => this.writeArmed());
+        this.flush();
       });
     }
     return statement;
+  }
+
+  /** Writes the armed statements now, without a query to carry them. */
+  flush(): void {
+    if (this.armed.length > 0) this.corked(() => this.writeArmed());
   }
 
   /** @internal ArmedStatement.cancel() */

@@ -32,6 +32,14 @@ export interface UnitOfWorkOptions {
    * handlers this way.
    */
   readOnly?: boolean;
+  /**
+   * A statement that must succeed before anything of the unit of work runs (say, that the
+   * request's API key is still alive: see tenantry_assert_api_key). It goes in the opening,
+   * right after BEGIN and before the tenant's role is taken, and the opening is then written
+   * at once and awaited before fn runs: its failure is what run() throws, and fn never starts.
+   * One round trip on the unit of work's own connection, instead of a connection of its own.
+   */
+  assertSql?: string;
 }
 
 /**
@@ -64,14 +72,20 @@ class TenantTransaction {
     private readonly readOnly: boolean,
   ) {}
 
-  static async begin(runner: QueryRunner, tenant: TenantRef, readOnly: boolean): Promise<TenantTransaction> {
+  static async begin(runner: QueryRunner, tenant: TenantRef, readOnly: boolean, assertSql?: string): Promise<TenantTransaction> {
     const connection: unknown = await runner.connect();
     if (!(connection instanceof PipelinedClient)) throw new Error('TenantDb needs a pool opened by createDataSource (its connections are PipelinedClient)');
-    const opening = connection.arm(`${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; ${tenantContextSql(tenant.schemaName, tenant.id)}`);
+    const opening = connection.arm(`${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; ${assertSql ? `${assertSql}; ` : ''}${tenantContextSql(tenant.schemaName, tenant.id)}`);
     const internals = runner as QueryRunner & RunnerInternals;
     internals.isTransactionActive = true;
     internals.transactionDepth = 1;
     return new TenantTransaction(internals, connection, opening, readOnly);
+  }
+
+  /** Writes the opening now and waits for it (it throws what the opening failed with). */
+  async opened(): Promise<void> {
+    this.connection.flush();
+    await this.opening.sent;
   }
 
   get open(): boolean {
@@ -137,7 +151,8 @@ export class TenantDb {
     let tx: TenantTransaction | undefined;
     let releaseError: unknown;
     try {
-      tx = await TenantTransaction.begin(runner, tenant, options.readOnly === true);
+      tx = await TenantTransaction.begin(runner, tenant, options.readOnly === true, options.assertSql);
+      if (options.assertSql) await tx.opened();
       const result = await fn(runner.manager);
       await tx.commit();
       return result;

@@ -12,6 +12,8 @@ export interface PresentedKeyRow {
   scopes: string[];
   created_by: string | null;
   email: string | null;
+  /** When it stops working (null: never); `expired` is the same at the database's clock. */
+  expires_at: Date | null;
   expired: boolean;
   revoked: boolean;
   kind: 'secret' | 'widget';
@@ -26,7 +28,7 @@ export interface AcceptedInvitation {
 }
 
 const KEY_BY_PREFIX_NAME = 'tenantry_api_key_by_prefix';
-const KEY_BY_PREFIX = `SELECT k.id, k.tenant_id, k.tenant_scope, k.key_hash, k.scopes, k.created_by, u.email,
+const KEY_BY_PREFIX = `SELECT k.id, k.tenant_id, k.tenant_scope, k.key_hash, k.scopes, k.created_by, u.email, k.expires_at,
        (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired, k.revoked_at IS NOT NULL AS revoked, k.kind,
        CASE WHEN k.kind = 'widget' THEN (SELECT t.settings -> 'widget' -> 'allowed_origins' FROM public.tenants t WHERE t.id = k.tenant_id) END AS allowed_origins
   FROM public.api_keys k LEFT JOIN public.users u ON u.id = k.created_by
@@ -85,6 +87,15 @@ export class AccessGrantsRepository {
       // A connection that failed goes back destroyed (with it pg's record of what it prepared there).
       await (runner as QueryRunner & { releasePostgresConnection(err?: unknown): Promise<void> }).releasePostgresConnection(failure);
     }
+  }
+
+  /** Whether the key is revoked (or gone) or expired now, at the database's clock: the check a cached key row needs. */
+  async keyLiveness(id: string): Promise<{ revoked: boolean; expired: boolean }> {
+    const rows = (await this.dataSource.query(
+      `SELECT revoked_at IS NOT NULL AS revoked, (expires_at IS NOT NULL AND expires_at <= now()) AS expired FROM public.api_keys WHERE id = $1`,
+      [id],
+    )) as Array<{ revoked: boolean; expired: boolean }>;
+    return rows[0] ?? { revoked: true, expired: false };
   }
 
   async markKeyUsed(id: string): Promise<void> {

@@ -11,6 +11,12 @@ export interface ApiKeyGrant {
   /** `widget`: a publishable widget key, accepted only from `origin` (one of the tenant's allowed origins). */
   kind?: 'secret' | 'widget';
   origin?: string;
+  /**
+   * 'deferred': the key's row came from this process's cache, so its revocation and expiry are
+   * still to be confirmed at the database: by the request's unit of work (its opening asserts
+   * them, tenantry_assert_api_key), or by the auth guard where no such unit of work runs.
+   */
+  liveness?: 'deferred';
 }
 
 /** The authenticated caller, as the JWT or api-key strategy puts it on `request.user`. */

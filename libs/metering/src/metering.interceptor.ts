@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { from, mergeMap, type Observable } from 'rxjs';
 import { AppConfig } from '../../config/src/index.js';
 import { routeRule } from '../../rbac/src/index.js';
-import { TenantContext } from '../../tenancy/src/index.js';
+import { type AdmissionRequest, AFTER_ADMISSION, TenantContext } from '../../tenancy/src/index.js';
 import { UsageRecorder } from '../../usage/src/index.js';
 import { type RateDecision, TenantRateLimit } from './tenant-rate-limit.js';
 
@@ -29,21 +29,28 @@ export class MeteringInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (!this.config.METERING || context.getType() !== 'http' || !routeRule(context).tenantScoped) return next.handle();
+    if (!this.config.METERING || context.getType() !== 'http') return next.handle();
+    const rule = routeRule(context);
+    if (!rule.tenantScoped) return next.handle();
     const { tenant } = this.context.scope;
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
-    return from(
-      this.rateLimit.consume(tenant).catch((error: unknown) => {
+    const http = context.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const meter = async (): Promise<void> => {
+      try {
+        setHeaders(reply, await this.rateLimit.consume(tenant));
+      } catch (error) {
         const decision = (error as { decision?: RateDecision }).decision;
         if (decision) setHeaders(reply, decision);
         throw error;
-      }),
-    ).pipe(
-      mergeMap((decision) => {
-        setHeaders(reply, decision);
-        this.recorder.record({ tenantId: tenant.id, resource: 'api_call', quantity: 1 });
-        return next.handle();
-      }),
-    );
+      }
+      this.recorder.record({ tenantId: tenant.id, resource: 'api_call', quantity: 1 });
+    };
+    const req = http.getRequest<AdmissionRequest>();
+    if (req.user?.apiKey?.liveness === 'deferred' && rule.unitOfWorkPerRequest) {
+      // The key is confirmed by the unit of work's opening: meter once it is (a revoked key is never counted).
+      req[AFTER_ADMISSION] = meter;
+      return next.handle();
+    }
+    return from(meter()).pipe(mergeMap(() => next.handle()));
   }
 }

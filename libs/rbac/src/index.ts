@@ -1,6 +1,6 @@
 // Permissions and roles: the catalogue, the route decorators and the guard that checks them.
 // It never resolves tenants itself: the tenancy guard writes the AccessContext it checks to the request context.
-export { ACCESS_KEY, Authenticated, PERMISSIONS_KEY, Public, RequirePermissions, TENANT_SCOPED_KEY } from './access.decorators.js';
+export { ACCESS_KEY, Authenticated, PERMISSIONS_KEY, Public, RequirePermissions, TENANT_SCOPED_KEY, UNIT_OF_WORK_KEY } from './access.decorators.js';
 export type { AccessLevel } from './access.decorators.js';
 export type { AccessContext, AccessVia } from './access-context.js';
 export { routeRule } from './route-rules.js';

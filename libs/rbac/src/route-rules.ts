@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { ACCESS_KEY, type AccessLevel, PERMISSIONS_KEY, TENANT_SCOPED_KEY } from './access.decorators.js';
+import { ACCESS_KEY, type AccessLevel, PERMISSIONS_KEY, TENANT_SCOPED_KEY, UNIT_OF_WORK_KEY } from './access.decorators.js';
 import type { Permission } from './permissions.js';
 
 /** Who may call a route and in which scope, as its decorators declare (handler over class). */
@@ -8,6 +8,8 @@ export interface RouteRule {
   permissions: readonly Permission[];
   /** Acts inside one tenant resolved from the request (headers, subdomain, path prefix). */
   tenantScoped: boolean;
+  /** Tenant-scoped, and every handler runs in the unit of work opened for the request. */
+  unitOfWorkPerRequest: boolean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Nest's handlers and classes
@@ -38,5 +40,6 @@ export function declaredRule(handler: Target, cls: Target): RouteRule {
     level: declared<AccessLevel>(ACCESS_KEY, handler, cls),
     permissions: declared<Permission[]>(PERMISSIONS_KEY, handler, cls) ?? [],
     tenantScoped: declared<boolean>(TENANT_SCOPED_KEY, handler, cls) === true,
+    unitOfWorkPerRequest: declared<boolean>(TENANT_SCOPED_KEY, handler, cls) === true && declared<string>(UNIT_OF_WORK_KEY, handler, cls) === 'per-request',
   };
 }

@@ -5,7 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { DocumentEntity, DocumentsService, type PassagesRepository } from '../../../../libs/corpus/src/index.js';
 import type { CorpusJobsProducer } from '../../../../libs/jobs/src/index.js';
 import { NoTenantContextError, TenantDb } from '../../../../libs/database/src/index.js';
-import { P, RequirePermissions } from '../../../../libs/rbac/src/index.js';
+import { P, RequirePermissions, UNIT_OF_WORK_KEY } from '../../../../libs/rbac/src/index.js';
 import { TenantContext, TenantScoped, TenantTransactionInterceptor } from '../../../../libs/tenancy/src/index.js';
 import { BenchListDocumentsQueryDto } from './bench-list-query.dto.js';
 
@@ -25,6 +25,7 @@ function TenantScopedWithoutInterceptor(): ClassDecorator {
     TenantScoped()(target);
     const interceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, target) as unknown[] | undefined) ?? [];
     Reflect.defineMetadata(INTERCEPTORS_METADATA, interceptors.filter((i) => i !== TenantTransactionInterceptor), target);
+    Reflect.defineMetadata(UNIT_OF_WORK_KEY, 'manual', target);
   };
 }
 

@@ -16,6 +16,7 @@ import { TenantMigrationRuns1700000001500 } from './1700000001500-tenant-migrati
 import { TenantExports1700000001510 } from './1700000001510-tenant-exports.js';
 import { WidgetKeys1700000001600 } from './1700000001600-widget-keys.js';
 import { UsageBatches1700000001850 } from './1700000001850-usage-batches.js';
+import { ApiKeyLiveness1700000001900 } from './1700000001900-api-key-liveness.js';
 
 /** Public-schema migrations, in order (TypeORM migrations; listed, not globbed, for ESM). */
 export const PUBLIC_MIGRATIONS = [
@@ -37,4 +38,5 @@ export const PUBLIC_MIGRATIONS = [
   TenantExports1700000001510,
   WidgetKeys1700000001600,
   UsageBatches1700000001850,
+  ApiKeyLiveness1700000001900,
 ];

@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
-import { TENANT_SCOPED_KEY } from '../../../rbac/src/index.js';
+import { TENANT_SCOPED_KEY, UNIT_OF_WORK_KEY } from '../../../rbac/src/index.js';
 import { TenantTransactionInterceptor } from './tenant-transaction.interceptor.js';
 
 /**
@@ -15,6 +15,7 @@ import { TenantTransactionInterceptor } from './tenant-transaction.interceptor.j
 export const TenantScoped = (options: { unitOfWork?: 'per-request' | 'manual' } = {}): ClassDecorator =>
   applyDecorators(
     SetMetadata(TENANT_SCOPED_KEY, true),
+    SetMetadata(UNIT_OF_WORK_KEY, options.unitOfWork ?? 'per-request'),
     ...(options.unitOfWork === 'manual' ? [] : [UseInterceptors(TenantTransactionInterceptor)]),
     ApiHeader({ name: 'X-Tenant-ID', required: false, description: 'tenant uuid (or use X-Tenant-Slug, the subdomain, or /api/v1/{slug}/...)' }),
     ApiHeader({ name: 'X-Tenant-Slug', required: false }),
