@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emissionIntervalUs, gcra } from './gcra.util.js';
+import { emissionIntervalUs, gcra, gcraGroup } from './gcra.util.js';
 
 const MINUTE_US = 60_000_000;
 
@@ -74,5 +74,38 @@ describe('GCRA (the per-tenant rate limit)', () => {
     expect(gcra(tat, t0, 10, 1)).toMatchObject({ allowed: false, remaining: 0 });
     expect(gcra(Number.NaN, t0, 10, 1)).toMatchObject({ allowed: true, remaining: 9 });
     expect(gcra(undefined, t0, 10, 0)).toMatchObject({ remaining: 10, resetAfterUs: 0 });
+  });
+
+  it('a group of n (one script call for n waiting requests) decides exactly as n requests one after another', () => {
+    for (const limit of [1, 6, 7, 100, 100_000]) {
+      const T = emissionIntervalUs(limit);
+      const W = limit * T;
+      // Empty, drained, partly and fully used buckets, each side of a step of T, and one from a higher limit.
+      const stored = [undefined, Number.NaN, t0 - 5_000_000, t0, t0 + 1, t0 + T - 1, t0 + T, t0 + 3 * T + 7, t0 + W - T, t0 + W - T + 1, t0 + W - 1, t0 + W, t0 + 2 * W];
+      for (const s of stored) {
+        // One request after another: after the n-th, what a group of n must answer.
+        let tat = s;
+        let granted = 0;
+        let firstRetry = 0;
+        const remainingOfAllowed: number[] = [];
+        for (let n = 1; n <= limit + 5; n++) {
+          const one = gcra(tat, t0, limit, 1);
+          if (one.allowed) {
+            granted++;
+            remainingOfAllowed.push(one.remaining);
+          } else if (!firstRetry) firstRetry = one.retryAfterUs;
+          tat = one.tat;
+          const group = gcraGroup(s, t0, limit, n);
+          // expect() only on a difference: this runs over a million times (limit 100,000).
+          const label = `limit ${limit}, stored ${s === undefined ? s : s - t0}, n ${n}`;
+          if (group.granted !== granted || group.tat !== tat || group.remaining !== one.remaining || group.resetAfterUs !== one.resetAfterUs || group.retryAfterUs !== firstRetry) {
+            expect(group, label).toEqual({ granted, remaining: one.remaining, retryAfterUs: firstRetry, resetAfterUs: one.resetAfterUs, tat });
+          }
+          // The i-th allowed request was told remaining = group.remaining + (granted - 1 - i).
+          if (n === limit + 5) expect(remainingOfAllowed, label).toEqual(remainingOfAllowed.map((_, i) => group.remaining + granted - 1 - i));
+        }
+      }
+    }
+    expect(gcraGroup(undefined, t0, 10, 0)).toEqual({ granted: 0, remaining: 10, retryAfterUs: 0, resetAfterUs: 0, tat: t0 });
   });
 });

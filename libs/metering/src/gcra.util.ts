@@ -17,6 +17,40 @@ export function emissionIntervalUs(limit: number): number {
   return Math.max(1, Math.round((RATE_WINDOW_MS * 1000) / limit));
 }
 
+/** A decision on a group of `cost` requests sent together (gcraGroup, GCRA_LUA). */
+export interface GcraGroupResult {
+  /** How many of the group pass: the first `granted` of them, in order. */
+  granted: number;
+  /** Requests that could be sent right now, after the granted ones. */
+  remaining: number;
+  /** µs until the first refused request would pass: 0 when none was refused. */
+  retryAfterUs: number;
+  /** µs until the bucket is full again (L requests could be sent at once): 0 when it is. */
+  resetAfterUs: number;
+  /** The TAT to store (unchanged when nothing was granted). */
+  tat: number;
+}
+
+/**
+ * GCRA for `cost` requests arriving together at `now` (µs), exactly as `cost` decisions of one
+ * request one after another would be; `cost` 0 only reads the state (peek). `stored`: the TAT
+ * kept so far (undefined: none, a full bucket). GCRA_LUA is this function.
+ *
+ * With tat = max(stored, now), the j-th request of the group (0-based) passes iff
+ * tat + (j+1)*T - L*T <= now, i.e. iff j < floor((now + L*T - tat) / T): that count is
+ * remaining_at(tat) (at most L, as tat >= now), so the first min(cost, remaining_at(tat)) pass,
+ * TAT moves by T for each, and every refused one would pass once TAT + T - L*T is reached.
+ */
+export function gcraGroup(stored: number | undefined, now: number, limit: number, cost: number): GcraGroupResult {
+  const interval = emissionIntervalUs(limit);
+  const window = limit * interval;
+  const tat = stored !== undefined && Number.isFinite(stored) && stored > now ? stored : now;
+  const remainingAt = (t: number) => Math.max(0, Math.min(limit, Math.floor((now + window - t) / interval)));
+  const granted = Math.min(cost, remainingAt(tat));
+  const next = tat + granted * interval;
+  return { granted, remaining: remainingAt(next), retryAfterUs: granted < cost ? next + interval - window - now : 0, resetAfterUs: next - now, tat: next };
+}
+
 export interface GcraResult {
   allowed: boolean;
   /** Requests that could be sent right now (after this one, when allowed). */
@@ -29,29 +63,19 @@ export interface GcraResult {
   tat: number;
 }
 
-/**
- * One GCRA decision at `now` (µs). `cost` 1 counts a request; 0 only reads the state (peek).
- * `stored`: the TAT kept so far (undefined: none, a full bucket). GCRA_LUA is this function.
- */
+/** One request (`cost` 1) or a peek (0): gcraGroup for a group of one. */
 export function gcra(stored: number | undefined, now: number, limit: number, cost: 0 | 1): GcraResult {
-  const interval = emissionIntervalUs(limit);
-  const window = limit * interval;
-  const tat = stored !== undefined && Number.isFinite(stored) && stored > now ? stored : now;
-  const remainingAt = (t: number) => Math.max(0, Math.min(limit, Math.floor((now + window - t) / interval)));
-  if (cost === 0) return { allowed: true, remaining: remainingAt(tat), retryAfterUs: 0, resetAfterUs: tat - now, tat };
-  const next = tat + interval;
-  const allowAt = next - window;
-  if (allowAt > now) return { allowed: false, remaining: remainingAt(tat), retryAfterUs: allowAt - now, resetAfterUs: tat - now, tat };
-  return { allowed: true, remaining: remainingAt(next), retryAfterUs: 0, resetAfterUs: next - now, tat: next };
+  const { granted, ...rest } = gcraGroup(stored, now, limit, cost);
+  return { allowed: granted === cost, ...rest };
 }
 
 /**
- * The same decision, atomically in Redis (one EVALSHA per request). KEYS[1]: the tenant's key;
- * ARGV: limit (L), T in µs (emissionIntervalUs), cost (0 or 1). The clock is the Redis
- * server's (TIME), so every API process agrees whatever its own clock says; Redis 5+ replicates
- * a script's effects (the SET of the computed TAT) rather than the script, which is what allows
- * TIME before a write (on 3.2-4 replicate_commands asks for it). Answers {allowed 0|1,
- * remaining, retry_after_us, reset_after_us}.
+ * The same decision, atomically in Redis (one EVALSHA per group of requests). KEYS[1]: the
+ * tenant's key; ARGV: limit (L), T in µs (emissionIntervalUs), cost (the group's size; 0 to
+ * peek). The clock is the Redis server's (TIME), so every API process agrees whatever its own
+ * clock says; Redis 5+ replicates a script's effects (the SET of the computed TAT) rather than
+ * the script, which is what allows TIME before a write (on 3.2-4 replicate_commands asks for
+ * it). Answers {granted, remaining, retry_after_us, reset_after_us} (gcraGroup's fields).
  */
 export const GCRA_LUA = `
 if redis.replicate_commands then pcall(redis.replicate_commands) end
@@ -70,14 +94,12 @@ local function remaining_at(t)
   if r > limit then return limit end
   return r
 end
-if cost == 0 then
-  return {1, remaining_at(tat), 0, tat - now}
+local granted = math.min(cost, remaining_at(tat))
+local nxt = tat + granted * interval
+local retry_after = 0
+if granted < cost then retry_after = nxt + interval - window - now end
+if granted > 0 then
+  redis.call('SET', KEYS[1], string.format('%.0f', nxt), 'PX', math.ceil((nxt - now) / 1000))
 end
-local nxt = tat + interval
-local allow_at = nxt - window
-if allow_at > now then
-  return {0, remaining_at(tat), allow_at - now, tat - now}
-end
-redis.call('SET', KEYS[1], string.format('%.0f', nxt), 'PX', math.ceil((nxt - now) / 1000))
-return {1, remaining_at(nxt), 0, nxt - now}
+return {granted, remaining_at(nxt), retry_after, nxt - now}
 `;

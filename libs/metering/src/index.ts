@@ -4,5 +4,8 @@
 export { MeteringModule, MeteringWorkerModule } from './metering.module.js';
 export { QuotaExceeded, TenantRateLimited } from './metering.errors.js';
 export { BUDGET_OF, Quotas } from './quotas.service.js';
+export { TenantRateLimit } from './tenant-rate-limit.js';
+export type { RateDecision } from './tenant-rate-limit.js';
+export { emissionIntervalUs, GCRA_LUA, gcraGroup } from './gcra.util.js';
 export type { BudgetedResource, QuotaView } from './quotas.service.js';
 export { UsageProcessor } from './usage.processor.js';
