@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../libs/config/src/index.js';
 import { createDataSource, TenantDb, tenantRoleName, type TenantRef } from '../../libs/database/src/index.js';
 import { startApp } from '../../libs/devstack/src/index.js';
+import { apiKeyLivenessSql, generateApiKey } from '../../libs/identity/src/index.js';
 import { activeTenant, client } from '../support/http.js';
 import { pgPool } from '../support/tenant-schema.js';
 
@@ -158,5 +159,52 @@ describe('units of work in one async context', () => {
       return { before, inner, after };
     });
     expect(seen).toEqual({ before: tenantRoleName(a.id), inner: tenantRoleName(b.id), after: tenantRoleName(a.id) });
+  });
+});
+
+describe("a unit of work's assertion (the API key check in its opening)", () => {
+  const insertKey = async (state: 'alive' | 'revoked' | 'expired'): Promise<string> => {
+    const made = generateApiKey();
+    const res = await db.query<{ id: string }>(
+      `INSERT INTO public.api_keys (tenant_id, tenant_scope, name, prefix, key_hash, scopes, created_by, revoked_at, expires_at)
+       VALUES ($1, $1, 'k', $2, $3, '{corpus:read}', $4, $5, $6) RETURNING id`,
+      [a.id, made.prefix, made.hash, a.ownerId, state === 'revoked' ? new Date() : null, state === 'expired' ? new Date(Date.now() - 1000) : null],
+    );
+    return res.rows[0]!.id;
+  };
+  const titled = async (title: string) => (await db.query(`SELECT count(*)::int AS n FROM ${a.schemaName}.documents WHERE title = $1`, [title])).rows[0].n as number;
+
+  it('a live key: the work runs and commits, as the tenant, and onOpened is told once', async () => {
+    const key = await insertKey('alive');
+    let opened = 0;
+    const role = await tenantDb.run(a, async (m) => {
+      await m.query(`INSERT INTO documents (title) VALUES ('asserted alive')`);
+      return ((await m.query(`SELECT current_user AS u`)) as Array<{ u: string }>)[0]!.u;
+    }, { assertSql: apiKeyLivenessSql(key), onOpened: () => opened++ });
+    expect(role).toBe(tenantRoleName(a.id));
+    expect(await titled('asserted alive')).toBe(1);
+    await sleep(20);
+    expect(opened).toBe(1);
+  });
+
+  it('a revoked or expired key: the run throws TK401 naming which, nothing it wrote commits, onOpened is never told; with or without a query', async () => {
+    for (const state of ['revoked', 'expired'] as const) {
+      const key = await insertKey(state);
+      let opened = 0;
+      const options = { assertSql: apiKeyLivenessSql(key), onOpened: () => opened++ };
+      const title = `asserted ${state}`;
+      const withQuery = tenantDb.run(a, (m) => m.query(`INSERT INTO documents (title) VALUES ($1)`, [title]), options);
+      await expect(withQuery).rejects.toMatchObject({ code: 'TK401', message: state });
+      // A unit of work that sends no query (or throws first) still has its opening checked.
+      await expect(tenantDb.run(a, async () => 'no query', options)).rejects.toMatchObject({ code: 'TK401', message: state });
+      await expect(tenantDb.run(a, async () => { throw new Error('handler failed'); }, options)).rejects.toMatchObject({ code: 'TK401' });
+      expect(await titled(title)).toBe(0);
+      await sleep(20);
+      expect(opened).toBe(0);
+    }
+    // The pool's connections are clean afterwards: the next units of work run as they should.
+    for (let i = 0; i < 4; i++) expect(await tenantDb.run(a, async (m) => ((await m.query(`SELECT current_user AS u`)) as Array<{ u: string }>)[0]!.u)).toBe(tenantRoleName(a.id));
+    // A key id is only ever a uuid in that statement.
+    expect(() => apiKeyLivenessSql("x'); DROP TABLE documents; --")).toThrow(/uuid/);
   });
 });

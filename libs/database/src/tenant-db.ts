@@ -33,13 +33,16 @@ export interface UnitOfWorkOptions {
    */
   readOnly?: boolean;
   /**
-   * A statement that must succeed before anything of the unit of work runs (say, that the
-   * request's API key is still alive: see tenantry_assert_api_key). It goes in the opening,
-   * right after BEGIN and before the tenant's role is taken, and the opening is then written
-   * at once and awaited before fn runs: its failure is what run() throws, and fn never starts.
-   * One round trip on the unit of work's own connection, instead of a connection of its own.
+   * A statement the unit of work stands on (say, that the request's API key is still alive: see
+   * tenantry_assert_api_key). It goes in the opening, right after BEGIN and before the tenant's
+   * role is taken, so it costs no round trip: should it fail, PostgreSQL aborts the transaction,
+   * every query of fn fails behind it (25P02), nothing commits, and run() throws its error. The
+   * opening of such a unit of work is always written, even when fn sends no query or throws
+   * first, so its outcome is always known (onOpened).
    */
   assertSql?: string;
+  /** Called once the opening succeeded (its assertion included), when its answer comes back. */
+  onOpened?: () => void;
 }
 
 /**
@@ -70,22 +73,21 @@ class TenantTransaction {
     private readonly connection: PipelinedClient,
     private readonly opening: ArmedStatement,
     private readonly readOnly: boolean,
+    /** The opening carries an assertion: it is never taken back unsent. */
+    private readonly asserted = false,
+    private readonly onOpened?: () => void,
   ) {}
 
-  static async begin(runner: QueryRunner, tenant: TenantRef, readOnly: boolean, assertSql?: string): Promise<TenantTransaction> {
+  private watched = false;
+
+  static async begin(runner: QueryRunner, tenant: TenantRef, readOnly: boolean, { assertSql, onOpened }: UnitOfWorkOptions = {}): Promise<TenantTransaction> {
     const connection: unknown = await runner.connect();
     if (!(connection instanceof PipelinedClient)) throw new Error('TenantDb needs a pool opened by createDataSource (its connections are PipelinedClient)');
     const opening = connection.arm(`${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; ${assertSql ? `${assertSql}; ` : ''}${tenantContextSql(tenant.schemaName, tenant.id)}`);
     const internals = runner as QueryRunner & RunnerInternals;
     internals.isTransactionActive = true;
     internals.transactionDepth = 1;
-    return new TenantTransaction(internals, connection, opening, readOnly);
-  }
-
-  /** Writes the opening now and waits for it (it throws what the opening failed with). */
-  async opened(): Promise<void> {
-    this.connection.flush();
-    await this.opening.sent;
+    return new TenantTransaction(internals, connection, opening, readOnly, assertSql !== undefined, onOpened);
   }
 
   get open(): boolean {
@@ -118,8 +120,18 @@ class TenantTransaction {
     return this.opening.cancel();
   }
 
+  /** Once the opening is written (once): tells onOpened when it succeeded. */
+  private watchOpening(): void {
+    if (this.watched || !this.onOpened || !this.opening.sent) return;
+    this.watched = true;
+    this.opening.sent.then(this.onOpened, () => undefined);
+  }
+
   private async end(statement: 'COMMIT' | 'ROLLBACK'): Promise<void> {
     if (this.runner.transactionDepth !== 1) throw new Error(`unit of work ended inside a nested transaction (depth ${this.runner.transactionDepth})`);
+    // An opening with an assertion is written even when nothing carried it: its outcome must be known.
+    if (this.asserted && !this.opening.sent) this.connection.flush();
+    this.watchOpening();
     if (!this.cancelOpening()) {
       // A commit must not succeed on a transaction whose opening failed.
       if (statement === 'COMMIT') await this.opening.sent;
@@ -151,13 +163,11 @@ export class TenantDb {
     let tx: TenantTransaction | undefined;
     let releaseError: unknown;
     try {
-      tx = await TenantTransaction.begin(runner, tenant, options.readOnly === true, options.assertSql);
-      if (options.assertSql) await tx.opened();
+      tx = await TenantTransaction.begin(runner, tenant, options.readOnly === true, options);
       const result = await fn(runner.manager);
       await tx.commit();
       return result;
     } catch (error) {
-      const cause = tx ? await tx.openingFailure() : undefined;
       if (tx?.open) {
         try {
           await tx.rollback();
@@ -167,6 +177,8 @@ export class TenantDb {
       } else if (!tx) {
         releaseError = error; // failed while opening: don't reuse that connection
       }
+      // After the rollback: an opening with an assertion is written by it when nothing else carried it.
+      const cause = tx ? await tx.openingFailure() : undefined;
       throw cause ?? error;
     } finally {
       // Never hand the pool a connection that would send this tenant's opening for the next user.

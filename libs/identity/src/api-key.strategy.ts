@@ -77,10 +77,12 @@ interface CachedKey {
  * `revoked_at` is immutable, and `expires_at` is compared here. What may change, the revocation
  * (and the expiry at the database's clock), is still confirmed on every request, so that a
  * revocation holds at once on every process: a request served from the cache carries
- * `liveness: 'deferred'`, and its tenant unit of work asserts the key in its opening (one
- * statement in the packet that begins the transaction, before the handler runs: no round trip
- * and no pooled connection of its own), or JwtAuthGuard reads it (routes without such a unit of
- * work). Widget keys are not cached: their row carries the tenant's allowed origins.
+ * `liveness`, and its tenant unit of work asserts the key in its opening (one statement in the
+ * packet that begins the transaction: no round trip and no pooled connection of its own; a
+ * refusal aborts the transaction, so nothing the handler does in the database commits), or
+ * JwtAuthGuard reads it (routes without such a unit of work). A refused key's row leaves the
+ * cache, so the next request of it is refused here, before anything runs. Widget keys are not
+ * cached: their row carries the tenant's allowed origins.
  */
 @Injectable()
 export class ApiKeyStrategy extends PassportStrategy(Strategy, 'api-key') {
@@ -109,10 +111,12 @@ export class ApiKeyStrategy extends PassportStrategy(Strategy, 'api-key') {
   /** Reads a deferred key's revocation and expiry now: 401 when it is no longer alive. */
   async confirm(user: AuthUser): Promise<void> {
     const grant = user.apiKey;
-    if (grant?.liveness !== 'deferred') return;
+    if (!grant?.liveness) return;
     const { revoked, expired } = await this.grants.keyLiveness(grant.id);
-    if (revoked) throw new Unauthorized(REVOKED);
-    if (expired) throw new Unauthorized(EXPIRED);
+    if (revoked || expired) {
+      grant.liveness.refused();
+      throw new Unauthorized(revoked ? REVOKED : EXPIRED);
+    }
     delete grant.liveness;
   }
 
@@ -142,7 +146,7 @@ export class ApiKeyStrategy extends PassportStrategy(Strategy, 'api-key') {
         creatorIsPlatformAdmin: creator.isPlatformAdmin,
         kind: row.kind,
         origin,
-        ...(cached ? { liveness: 'deferred' as const } : {}),
+        ...(cached ? { liveness: { refused: () => this.rows.delete(prefix) } } : {}),
       },
     };
   }

@@ -12,11 +12,16 @@ export interface ApiKeyGrant {
   kind?: 'secret' | 'widget';
   origin?: string;
   /**
-   * 'deferred': the key's row came from this process's cache, so its revocation and expiry are
+   * Set when the key's row came from this process's cache, so its revocation and expiry are
    * still to be confirmed at the database: by the request's unit of work (its opening asserts
    * them, tenantry_assert_api_key), or by the auth guard where no such unit of work runs.
+   * `refused()` drops the cached row once the database refused the key.
    */
-  liveness?: 'deferred';
+  liveness?: DeferredLiveness;
+}
+
+export interface DeferredLiveness {
+  refused(): void;
 }
 
 /** The authenticated caller, as the JWT or api-key strategy puts it on `request.user`. */

@@ -18,7 +18,7 @@ export class JwtAuthGuard extends AuthGuard(['api-key', 'jwt']) {
     const ok = (await super.canActivate(context)) as boolean;
     // A key read from the cache is confirmed by the route's unit of work; without one, here.
     const user = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
-    if (ok && user?.apiKey?.liveness === 'deferred' && !rule.unitOfWorkPerRequest) await this.apiKeys.confirm(user);
+    if (ok && user?.apiKey?.liveness && !rule.unitOfWorkPerRequest) await this.apiKeys.confirm(user);
     return ok;
   }
 

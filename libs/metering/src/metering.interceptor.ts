@@ -35,22 +35,23 @@ export class MeteringInterceptor implements NestInterceptor {
     const { tenant } = this.context.scope;
     const http = context.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
-    const meter = async (): Promise<void> => {
-      try {
-        setHeaders(reply, await this.rateLimit.consume(tenant));
-      } catch (error) {
+    const req = http.getRequest<AdmissionRequest>();
+    const record = () => this.recorder.record({ tenantId: tenant.id, resource: 'api_call', quantity: 1 });
+    return from(
+      this.rateLimit.consume(tenant).catch((error: unknown) => {
         const decision = (error as { decision?: RateDecision }).decision;
         if (decision) setHeaders(reply, decision);
         throw error;
-      }
-      this.recorder.record({ tenantId: tenant.id, resource: 'api_call', quantity: 1 });
-    };
-    const req = http.getRequest<AdmissionRequest>();
-    if (req.user?.apiKey?.liveness === 'deferred' && rule.unitOfWorkPerRequest) {
-      // The key is confirmed by the unit of work's opening: meter once it is (a revoked key is never counted).
-      req[AFTER_ADMISSION] = meter;
-      return next.handle();
-    }
-    return from(meter()).pipe(mergeMap(() => next.handle()));
+      }),
+    ).pipe(
+      mergeMap((decision) => {
+        setHeaders(reply, decision);
+        // A key still to be confirmed by the unit of work is counted once it is (a revoked key never is).
+        if (req.user?.apiKey?.liveness && rule.unitOfWorkPerRequest) req[AFTER_ADMISSION] = record;
+        else record();
+        return next.handle();
+      }),
+    );
   }
+
 }

@@ -8,19 +8,19 @@ import { TenantContext } from './tenant-context.js';
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 /**
- * On a request whose API key is still to be confirmed (`liveness: 'deferred'`): what must wait
- * until its unit of work's opening confirmed the key, and run before the handler. The metering
- * interceptor puts the rate limit and the api_call there, so a revoked key is never counted.
+ * On a request whose API key is still to be confirmed (`apiKey.liveness`): what waits until its
+ * unit of work's opening confirmed the key. The metering interceptor records the api_call there,
+ * so a revoked key is never counted.
  */
 export const AFTER_ADMISSION = Symbol('tenantry.afterAdmission');
-export type AdmissionRequest = { method: string; user?: AuthUser; [AFTER_ADMISSION]?: () => Promise<void> };
+export type AdmissionRequest = { method: string; user?: AuthUser; [AFTER_ADMISSION]?: () => void };
 
 /**
  * Runs a tenant-scoped handler inside the tenant's unit of work: commit on success, rollback
  * on throw. GET and HEAD handlers get a READ ONLY transaction: PostgreSQL refuses any write
  * they attempt, and their COMMIT is not waited for (TenantDb). A request made with an API key
  * read from the process's cache asserts the key in the unit of work's opening (revoked or
- * expired: 401, before the handler runs; see ApiKeyStrategy).
+ * expired: the transaction aborts and the answer is 401; see ApiKeyStrategy).
  */
 @Injectable()
 export class TenantTransactionInterceptor implements NestInterceptor {
@@ -33,18 +33,17 @@ export class TenantTransactionInterceptor implements NestInterceptor {
     const { tenant } = this.context.scope;
     const req = context.switchToHttp().getRequest<AdmissionRequest>();
     const readOnly = SAFE_METHODS.has(req.method);
-    const key = req.user?.apiKey;
-    if (key?.liveness !== 'deferred') {
-      return from(this.tenantDb.runInContext({ id: tenant.id, schemaName: tenant.schema_name }, () => lastValueFrom(next.handle()), { readOnly }));
-    }
-    const admitted = async () => {
-      delete key.liveness; // the opening confirmed it
-      await req[AFTER_ADMISSION]?.();
-      return lastValueFrom(next.handle());
-    };
+    const ref = { id: tenant.id, schemaName: tenant.schema_name };
+    const handle = () => lastValueFrom(next.handle());
+    const liveness = req.user?.apiKey?.liveness;
+    if (!liveness) return from(this.tenantDb.runInContext(ref, handle, { readOnly }));
+    const assertSql = apiKeyLivenessSql(req.user!.apiKey!.id);
     return from(
-      this.tenantDb.runInContext({ id: tenant.id, schemaName: tenant.schema_name }, admitted, { readOnly, assertSql: apiKeyLivenessSql(key.id) }).catch((error: unknown) => {
-        throw apiKeyRefusal(error) ?? error;
+      this.tenantDb.runInContext(ref, handle, { readOnly, assertSql, onOpened: () => req[AFTER_ADMISSION]?.() }).catch((error: unknown) => {
+        const refusal = apiKeyRefusal(error);
+        if (!refusal) throw error;
+        liveness.refused();
+        throw refusal;
       }),
     );
   }
