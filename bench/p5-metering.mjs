@@ -8,6 +8,7 @@
 //   traffic (many events per tenant and minute, aggregated in the buffer).
 // - rollup: `tenantry usage rollup` over 1,000,000 usage_records (30 days, 1,000 tenants).
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -42,10 +43,19 @@ export async function runP5() {
       await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_S, headers });
     }
     const runs = [];
+    // The rate limit's script calls per metered request (requests of a tenant that arrive while its call is in flight share the next one).
+    const redis = new Redis(stack.redisUrl);
+    stack.defer(() => redis.quit());
+    const scriptCalls = async () => {
+      const stats = await redis.info('commandstats');
+      return ['evalsha', 'eval'].reduce((n, cmd) => n + Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(stats)?.[1] ?? 0), 0);
+    };
     for (const [i, name] of ORDER.entries()) {
       await autocannon({ url: urls[name], connections: CONNECTIONS, duration: 1, headers });
+      const calls = await scriptCalls();
       const r = await autocannon({ url: urls[name], connections: CONNECTIONS, duration: DURATION_S, headers });
-      const run = { run: i + 1, variant: name, rps: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts };
+      const perRequest = ((await scriptCalls()) - calls) / Math.max(1, r['2xx']);
+      const run = { run: i + 1, variant: name, rps: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, scriptCallsPerRequest: perRequest, bad: r.non2xx + r.errors + r.timeouts };
       runs.push(run);
       log(`p5: run ${i + 1}/${ORDER.length} metering ${name}: ${fmt(run.rps)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms${run.bad ? `, ${run.bad} failed` : ''}`);
     }
@@ -57,7 +67,7 @@ export async function runP5() {
     await sleep(3000);
     const metered = Number((await db.query(`SELECT coalesce(sum(quantity), 0) AS n FROM usage_records WHERE tenant_id = $1 AND resource_type = 'api_call'`, [tenant.id])).rows[0].n);
     console.log(`\nP5 metering on vs off (${machine()}, ${CONNECTIONS} connections, ${DURATION_S} s runs, one API process each, same database, Redis and worker)\n`);
-    console.log(table(['run', 'metering', 'req/s', 'p50 ms', 'p99 ms'], runs.map((r) => [r.run, r.variant, fmt(r.rps), r.p50, r.p99])));
+    console.log(table(['run', 'metering', 'req/s', 'p50 ms', 'p99 ms', 'rate-limit script calls / request'], runs.map((r) => [r.run, r.variant, fmt(r.rps), r.p50, r.p99, fmt(r.scriptCallsPerRequest, 3)])));
     console.log(`\nmean on ${fmt(mean('on'))} req/s, off ${fmt(mean('off'))} req/s: on/off = ${fmt(ratio, 3)} (goal >= 0.95: ${ratio >= 0.95 ? 'MET' : 'NOT MET'}); api_calls stored: ${metered}\n`);
     const result = { bench: 'p5', machine: machine(), runs, ratio, metered };
     await writeFile(join(DATA, 'p5-result.json'), JSON.stringify(result, null, 2));
