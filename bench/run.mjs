@@ -5,7 +5,9 @@
 // 500 tenants, about 2 minutes with its set-up), `search` (search and RAG latency on 10,000
 // documents among 101 tenants, about 5 minutes) and `upload` (a 5 MB PDF, upload to searchable)
 // run only when named, as does `auth` (issue 15: what authorization costs, JWT and API key against
-// the same route without auth checks and P1's plain baseline, about 3 minutes).
+// the same route without auth checks and P1's plain baseline, about 3 minutes), and `scale`
+// (issue 20: P3 and P4 at 10,000 tenants, with and without tenant-affine connections, under
+// 15 minutes; `npm run bench:scale`).
 //
 // The benchmarks run from a private snapshot of dist/ and bench/ (in the OS temp dir, so no
 // linter or test runner of the checkout sees it), so a concurrent `npm test` or
@@ -29,7 +31,7 @@ const BENCHES = {
   p5: ['p5-metering.mjs', 'runP5'],
 };
 /** Diagnostics, run only when named. */
-const EXTRA = { uow: ['uow-breakdown.mjs', 'runUow'], p6: ['p6-load.mjs', 'runP6'], ingest: ['p5-metering.mjs', 'runIngest'], rollup: ['p5-metering.mjs', 'runRollup'], search: ['search.mjs', 'runSearch'], upload: ['upload.mjs', 'runUpload'], auth: ['auth.mjs', 'runAuth'] };
+const EXTRA = { uow: ['uow-breakdown.mjs', 'runUow'], p6: ['p6-load.mjs', 'runP6'], ingest: ['p5-metering.mjs', 'runIngest'], rollup: ['p5-metering.mjs', 'runRollup'], search: ['search.mjs', 'runSearch'], upload: ['upload.mjs', 'runUpload'], auth: ['auth.mjs', 'runAuth'], scale: ['scale.mjs', 'runScale'] };
 
 const names = process.argv.slice(2).map((n) => n.toLowerCase());
 const unknown = names.filter((n) => !BENCHES[n] && !EXTRA[n]);

@@ -89,6 +89,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     TENANT_RATE_LIMIT_SCALE: '1000',
     // Stripe webhooks are verified (the bad-input sweep signs its baseline event with it).
     STRIPE_WEBHOOK_SECRET: 'whsec_test_stack_only_0123456789',
+    // Tenant-affine connections for every stack of the run (`DB_POOL_AFFINITY=2 npx vitest run ...`).
+    ...(process.env.DB_POOL_AFFINITY ? { DB_POOL_AFFINITY: process.env.DB_POOL_AFFINITY } : {}),
     ...options.env,
   };
   const silent = !process.env.TEST_LOG_LEVEL;

@@ -77,6 +77,15 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(0) @Max(31_536_000)
   DB_POOL_MAX_LIFETIME_S = 0;
 
+  /**
+   * Tenant-affine connections: the tenant units of work (TenantDb.run) take their connection
+   * from one of this many sub-pools, chosen by a hash of the tenant id, which share
+   * DB_POOL_SIZE between them; each backend then caches the catalog of ~1/k of the tenant
+   * schemas. 1: one pool for everything, as the process's own (README "Running many tenants").
+   */
+  @Type(() => Number) @IsInt() @Min(1) @Max(64)
+  DB_POOL_AFFINITY = 1;
+
   @Type(() => Number) @IsInt() @Min(0)
   DB_STATEMENT_TIMEOUT_MS = 30_000;
 

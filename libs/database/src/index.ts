@@ -17,6 +17,8 @@ export { localSearchPathSql, quoteIdent, quoteLiteral, SPARE_SCHEMA_PREFIX, TENA
 export { createTenantRoleSql, dropTenantRoleSql, tenantGroupRoleName, tenantGroupSql } from './tenant-roles.js';
 export { NoTenantContextError, TenantDb } from './tenant-db.js';
 export type { TenantRef, UnitOfWorkOptions } from './tenant-db.js';
+export { affinityClass, TenantPools } from './tenant-pools.js';
+export type { SubPoolCounts } from './tenant-pools.js';
 export { LATEST_TENANT_VERSION, TENANT_MIGRATIONS } from './tenant-migrations/index.js';
 export type { TenantMigration } from './tenant-migrations/tenant-migration.js';
 export { createTenantSchemaSql, migrateTenantSchema } from './tenant-migrator.js';

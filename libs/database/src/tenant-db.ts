@@ -1,9 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
+import { AppConfig } from '../../config/src/index.js';
 import { type ArmedStatement, PipelinedClient } from './pipelined-client.js';
 import { tenantContextSql } from './sql.util.js';
+import { type Lease, TenantPools } from './tenant-pools.js';
 
 /** What the unit of work needs to know of a tenant. */
 export interface TenantRef {
@@ -22,6 +25,35 @@ interface RunnerInternals {
   isTransactionActive: boolean;
   transactionDepth: number;
   releasePostgresConnection(err?: unknown): Promise<void>;
+}
+
+/** What PostgresQueryRunner.connect() sets up with a connection of the DataSource's pool. */
+interface ConnectInternals extends RunnerInternals {
+  driver: { connectedQueryRunners: QueryRunner[] };
+  databaseConnection: unknown;
+  databaseConnectionPromise: Promise<unknown>;
+  releaseCallback?: (err?: unknown) => void;
+}
+
+/**
+ * Hands the runner a connection of a tenant sub-pool exactly as its connect() would one of the
+ * DataSource's pool: listed among the driver's connected runners (DataSource.destroy releases
+ * them), released through releasePostgresConnection (an error destroys the connection), and
+ * released with the error if the connection fails while the runner holds it. The connection goes
+ * back to the sub-pool it came from.
+ */
+function adopt(runner: QueryRunner, [client, release]: Lease): pg.PoolClient {
+  const internals = runner as QueryRunner & ConnectInternals;
+  internals.driver.connectedQueryRunners.push(runner);
+  internals.databaseConnection = client;
+  internals.databaseConnectionPromise = Promise.resolve(client);
+  const onError = (error: unknown) => void internals.releasePostgresConnection(error);
+  internals.releaseCallback = (error?: unknown) => {
+    client.removeListener('error', onError);
+    release(error);
+  };
+  client.on('error', onError);
+  return client;
 }
 
 /** How a unit of work opens. */
@@ -80,8 +112,7 @@ class TenantTransaction {
 
   private watched = false;
 
-  static async begin(runner: QueryRunner, tenant: TenantRef, readOnly: boolean, { assertSql, onOpened }: UnitOfWorkOptions = {}): Promise<TenantTransaction> {
-    const connection: unknown = await runner.connect();
+  static begin(runner: QueryRunner, connection: unknown, tenant: TenantRef, readOnly: boolean, { assertSql, onOpened }: UnitOfWorkOptions = {}): TenantTransaction {
     if (!(connection instanceof PipelinedClient)) throw new Error('TenantDb needs a pool opened by createDataSource (its connections are PipelinedClient)');
     const opening = connection.arm(`${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; ${assertSql ? `${assertSql}; ` : ''}${tenantContextSql(tenant.schemaName, tenant.id)}`);
     const internals = runner as QueryRunner & RunnerInternals;
@@ -151,19 +182,34 @@ class TenantTransaction {
  * reachable through `manager` for the async calls fn makes; each unit of work has its own
  * async context, so concurrent and nested units of work in one request never see each
  * other's manager.
+ *
+ * The connection comes from the DataSource's pool, or with DB_POOL_AFFINITY = k > 1 from the
+ * tenant's sub-pool of `affinity` (TenantPools: k pools sharing the DataSource's pool size, the
+ * same connection options), still driven by a TypeORM query runner of the DataSource.
  */
 @Injectable()
-export class TenantDb {
+export class TenantDb implements OnApplicationShutdown {
   private readonly current = new AsyncLocalStorage<EntityManager>();
+  /** The tenant sub-pools when DB_POOL_AFFINITY > 1 (config absent: one pool, as in tests that build TenantDb by hand). */
+  readonly affinity?: TenantPools;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    config?: AppConfig,
+  ) {
+    const options = dataSource.options as PostgresDataSourceOptions;
+    // Sub-pools of at least one connection each: k is capped at the pool's size (1: as before).
+    const k = Math.min(config?.DB_POOL_AFFINITY ?? 1, options.poolSize ?? 10);
+    if (k > 1) this.affinity = new TenantPools(options, k);
+  }
 
   async run<T>(tenant: TenantRef, fn: (manager: EntityManager) => Promise<T>, options: UnitOfWorkOptions = {}): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     let tx: TenantTransaction | undefined;
     let releaseError: unknown;
     try {
-      tx = await TenantTransaction.begin(runner, tenant, options.readOnly === true, options);
+      const connection: unknown = this.affinity ? adopt(runner, await this.affinity.acquire(tenant.id)) : await runner.connect();
+      tx = TenantTransaction.begin(runner, connection, tenant, options.readOnly === true, options);
       const result = await fn(runner.manager);
       await tx.commit();
       return result;
@@ -190,6 +236,11 @@ export class TenantDb {
   /** run(), with the manager published as `manager` to everything fn calls. */
   runInContext<T>(tenant: TenantRef, fn: () => Promise<T>, options?: UnitOfWorkOptions): Promise<T> {
     return this.run(tenant, (manager) => this.current.run(manager, fn), options);
+  }
+
+  /** Closes every connection of the tenant sub-pools (the DataSource's own pool is TypeOrmModule's to close). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.affinity?.end();
   }
 
   /** The EntityManager of the unit of work this code runs in. */
