@@ -6,8 +6,8 @@
 // documents among 101 tenants, about 5 minutes) and `upload` (a 5 MB PDF, upload to searchable)
 // run only when named, as does `auth` (issue 15: what authorization costs, JWT and API key against
 // the same route without auth checks and P1's plain baseline, about 3 minutes), and `scale`
-// (issue 20: P3 and P4 at 10,000 tenants, with and without tenant-affine connections, under
-// 15 minutes; `npm run bench:scale`).
+// (issue 20: P4 and P3 at 10,000 tenants, with and without tenant-affine connections; about
+// 27 minutes on the 2-core machine, 20 of them creating the tenants; `npm run bench:scale`).
 //
 // The benchmarks run from a private snapshot of dist/ and bench/ (in the OS temp dir, so no
 // linter or test runner of the checkout sees it), so a concurrent `npm test` or

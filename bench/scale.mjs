@@ -1,20 +1,28 @@
-// `npm run bench:scale` (issue 20): the 10,000-tenant figures in one run, in under 15 minutes on
-// two cores: P3 at 10,000 tenants (created through the API; nothing pending; a column + index on
-// every tenant at concurrency 4, against the same DDL by hand) and P4 at 10,000 tenants
-// (throughput and backend memory against 10 tenants, DB_POOL_SIZE=4, with one pool and with
-// tenant-affine connections, DB_POOL_AFFINITY=4). Any of these knobs set in the environment wins.
-import { log } from './lib.mjs';
+// `npm run bench:scale` (issue 20): the 10,000-tenant figures in one run on one set of servers:
+// P4 at 10,000 tenants (throughput and backend memory against 10 tenants, DB_POOL_SIZE=4, with
+// one pool and with tenant-affine connections, DB_POOL_AFFINITY=4; its tenants are created
+// through the API until that projects past its budget, then through SQL, see
+// createTenantsThroughSql), then P3 on the same 10,000 tenants (nothing pending; a column + index
+// on every tenant at concurrency 4, against the same DDL by hand). The issue asks for under 15
+// minutes on two cores; it took 26.8 here, 20.5 of them creating and seeding the 10,000 tenants
+// (a tenant schema's DDL is ~0.1 s of CPU), which is why it is done once for both, not twice.
+// Any of these knobs set in the environment wins.
+import { log, withStack } from './lib.mjs';
 
-const DEFAULTS = { P3_TENANTS: '10000', P3_CONCURRENCIES: '4', P4_TENANTS: '10000', P4_POOL_SIZES: '4', P4_AFFINITY: '1,4' };
+const DEFAULTS = { P4_TENANTS: '10000', P4_POOL_SIZES: '4', P4_AFFINITY: '1,4', P3_CONCURRENCIES: '4' };
 
 export async function runScale() {
   for (const [name, value] of Object.entries(DEFAULTS)) process.env[name] ??= value;
+  process.env.P3_TENANTS = process.env.P4_TENANTS; // P3 runs on P4's database
   const started = Date.now();
   // Imported only now: each benchmark reads its knobs when its module loads.
-  const { runP3 } = await import('./p3-migrations.mjs');
-  await runP3();
-  const { runP4 } = await import('./p4-many-tenants.mjs');
-  await runP4();
-  const minutes = (Date.now() - started) / 60_000;
-  log(`scale: P3 and P4 at ${process.env.P4_TENANTS} tenants in ${minutes.toFixed(1)} min (budget: 15)`);
+  const { p4On, P4_BUDGET_MS } = await import('./p4-many-tenants.mjs');
+  const { p3On } = await import('./p3-migrations.mjs');
+  await withStack('scale', P4_BUDGET_MS + 5 * 60_000, async (stack) => {
+    await stack.startServers();
+    const p4 = await p4On(stack);
+    const { viaApi, viaSql } = p4.created.many;
+    await p3On(stack, p4.manyDatabaseUrl, `P4's ${viaApi + viaSql} (${viaApi} created via the API, ${viaSql} via SQL), with 20 documents each`);
+  });
+  log(`scale: P4 and P3 at ${process.env.P4_TENANTS} tenants in ${((Date.now() - started) / 60_000).toFixed(1)} min (budget: 15)`);
 }
