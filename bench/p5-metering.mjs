@@ -20,10 +20,12 @@ import { cpuMeter, cpuMs, createTenant, DATA, fmt, http, log, machine, register,
 const CONNECTIONS = Number(process.env.P5_CONNECTIONS ?? 32);
 const DURATION_S = Number(process.env.P5_DURATION_S ?? 7);
 const WARMUP_S = Number(process.env.P5_WARMUP_S ?? 3);
-const ORDER = ['on', 'off', 'off', 'on', 'on', 'off'];
+// P5_ROUNDS repeats the balanced six (on off off on on off): more runs, less of the machine's noise in the means.
+const ROUNDS = Number(process.env.P5_ROUNDS ?? 1);
+const ORDER = Array.from({ length: ROUNDS }, () => ['on', 'off', 'off', 'on', 'on', 'off']).flat();
 
 export async function runP5() {
-  return withStack('p5', 240_000, async (stack) => {
+  return withStack('p5', 240_000 + (ROUNDS - 1) * 6 * 10_000, async (stack) => {
     await stack.startServers();
     const databaseUrl = await stack.createDatabase('tenantry_p5');
     const env = stack.appEnv(databaseUrl, { WARM_POOL_SIZE: '1' });
@@ -53,23 +55,34 @@ export async function runP5() {
     for (const [i, name] of ORDER.entries()) {
       await autocannon({ url: urls[name], connections: CONNECTIONS, duration: 1, headers });
       const calls = await scriptCalls();
+      // CPU per request of the API process under load, PostgreSQL and Redis: steadier than req/s on a shared machine.
+      const cpu = await cpuMeter(stack, (name === 'on' ? on : off).child.pid);
+      const redisBefore = (await cpuMs(stack.redisPid)) ?? 0;
       const r = await autocannon({ url: urls[name], connections: CONNECTIONS, duration: DURATION_S, headers });
-      const perRequest = ((await scriptCalls()) - calls) / Math.max(1, r['2xx']);
-      const run = { run: i + 1, variant: name, rps: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, scriptCallsPerRequest: perRequest, bad: r.non2xx + r.errors + r.timeouts };
+      const { apiMs, pgMs } = await cpu();
+      const redisMs = ((await cpuMs(stack.redisPid)) ?? 0) - redisBefore;
+      const n = Math.max(1, r['2xx']);
+      const perRequest = ((await scriptCalls()) - calls) / n;
+      const us = (ms) => (ms * 1000) / n;
+      const run = { run: i + 1, variant: name, rps: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, apiUs: us(apiMs), pgUs: us(pgMs), redisUs: us(redisMs), scriptCallsPerRequest: perRequest, bad: r.non2xx + r.errors + r.timeouts };
       runs.push(run);
       log(`p5: run ${i + 1}/${ORDER.length} metering ${name}: ${fmt(run.rps)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms${run.bad ? `, ${run.bad} failed` : ''}`);
     }
     if (runs.some((r) => r.bad > 0)) throw new Error('p5: some requests failed');
-    const mean = (v) => runs.filter((r) => r.variant === v).reduce((s, r) => s + r.rps, 0) / 3;
+    const mean = (v) => runs.filter((r) => r.variant === v).reduce((s, r) => s + r.rps, 0) / (3 * ROUNDS);
     const ratio = mean('on') / mean('off');
+    const cpuOf = (v) => runs.filter((r) => r.variant === v).reduce((sum, r) => sum + r.apiUs + r.pgUs + r.redisUs, 0) / (3 * ROUNDS);
+    const cpuRatio = cpuOf('off') / cpuOf('on');
     // Every metered call reached PostgreSQL (the check that metering was really on).
     const db = await stack.client(databaseUrl);
     await sleep(3000);
     const metered = Number((await db.query(`SELECT coalesce(sum(quantity), 0) AS n FROM usage_records WHERE tenant_id = $1 AND resource_type = 'api_call'`, [tenant.id])).rows[0].n);
     console.log(`\nP5 metering on vs off (${machine()}, ${CONNECTIONS} connections, ${DURATION_S} s runs, one API process each, same database, Redis and worker)\n`);
-    console.log(table(['run', 'metering', 'req/s', 'p50 ms', 'p99 ms', 'rate-limit script calls / request'], runs.map((r) => [r.run, r.variant, fmt(r.rps), r.p50, r.p99, fmt(r.scriptCallsPerRequest, 3)])));
-    console.log(`\nmean on ${fmt(mean('on'))} req/s, off ${fmt(mean('off'))} req/s: on/off = ${fmt(ratio, 3)} (goal >= 0.95: ${ratio >= 0.95 ? 'MET' : 'NOT MET'}); api_calls stored: ${metered}\n`);
-    const result = { bench: 'p5', machine: machine(), runs, ratio, metered };
+    console.log(table(['run', 'metering', 'req/s', 'p50 ms', 'p99 ms', 'API CPU us/req', 'PG CPU us/req', 'Redis CPU us/req', 'rate-limit script calls / request'],
+      runs.map((r) => [r.run, r.variant, fmt(r.rps), r.p50, r.p99, fmt(r.apiUs, 0), fmt(r.pgUs, 0), fmt(r.redisUs, 0), fmt(r.scriptCallsPerRequest, 3)])));
+    console.log(`\nmean on ${fmt(mean('on'))} req/s, off ${fmt(mean('off'))} req/s: on/off = ${fmt(ratio, 3)} (goal >= 0.95: ${ratio >= 0.95 ? 'MET' : 'NOT MET'}); api_calls stored: ${metered}`);
+    console.log(`CPU-per-request view (API + PostgreSQL + Redis, mean of the runs; steadier than req/s here): off/on = ${fmt(cpuRatio, 3)} (${fmt(cpuOf('off'), 0)} vs ${fmt(cpuOf('on'), 0)} us)\n`);
+    const result = { bench: 'p5', machine: machine(), runs, ratio, cpuRatio, metered };
     await writeFile(join(DATA, 'p5-result.json'), JSON.stringify(result, null, 2));
     return result;
   });
