@@ -9,7 +9,7 @@
 import autocannon from 'autocannon';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { alternatingRuns, createTenant, fmt, http, log, machine, register, DATA, table, tenantEvents, withStack } from './lib.mjs';
+import { alternatingRuns, cpuProfileArgs, createTenant, fmt, http, log, machine, register, DATA, table, tenantEvents, withStack } from './lib.mjs';
 
 const CONNECTIONS = Number(process.env.AUTH_CONNECTIONS ?? 32);
 const DURATION_S = Number(process.env.AUTH_DURATION_S ?? 7);
@@ -33,9 +33,7 @@ export async function runAuth() {
     const databaseUrl = await stack.createDatabase('tenantry_auth');
     // NODE_ENV=test: production refuses BENCH_ROUTES (the request path is the same code).
     const env = stack.appEnv(databaseUrl, { NODE_ENV: 'test', BENCH_ROUTES: 'true', BENCH_PLAIN_SLUG: SLUG, WARM_POOL_SIZE: '1', DB_POOL_SIZE: String(POOL_SIZE) });
-    // AUTH_CPU_PROF=1: a V8 CPU profile of the API process in .bench-data/auth-cpu-prof/ (written when it stops).
-    const cpuProf = process.env.AUTH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(DATA, 'auth-cpu-prof')}`] : undefined;
-    const api = await stack.startApp('api', env, { execArgv: cpuProf });
+    const api = await stack.startApp('api', env, { execArgv: cpuProfileArgs('auth') }); // AUTH_CPU_PROF=1
     await stack.startApp('worker', env);
     const request = http(api.url);
     const events = await tenantEvents(stack, env.REDIS_PREFIX);

@@ -152,6 +152,14 @@ export class Stack {
   }
 }
 
+/**
+ * Node flags for a V8 CPU profile of an app (`<TAG>_CPU_PROF=1`: written to .bench-data/<tag>-cpu-prof/
+ * when it stops), for startApp's execArgv; undefined without the variable.
+ */
+export function cpuProfileArgs(tag) {
+  return process.env[`${tag.toUpperCase()}_CPU_PROF`] ? ['--cpu-prof', `--cpu-prof-dir=${join(DATA, `${tag}-cpu-prof`)}`] : undefined;
+}
+
 /** startApp with node flags (e.g. --cpu-prof, refused in NODE_OPTIONS): same protocol, own fork. */
 function forkWithArgs(name, env, execArgv) {
   const child = fork(join(ROOT, 'dist', 'apps', name, 'src', 'main.js'), [], { env, execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });

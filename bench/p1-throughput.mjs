@@ -10,7 +10,7 @@
 import autocannon from 'autocannon';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { alternatingRuns, createTenant, fmt, http, log, machine, register, DATA, table, tenantEvents, withStack } from './lib.mjs';
+import { alternatingRuns, cpuProfileArgs, createTenant, fmt, http, log, machine, register, DATA, table, tenantEvents, withStack } from './lib.mjs';
 
 const CONNECTIONS = Number(process.env.P1_CONNECTIONS ?? 32);
 const DURATION_S = Number(process.env.P1_DURATION_S ?? 7);
@@ -30,8 +30,7 @@ export async function runP1() {
     const databaseUrl = await stack.createDatabase('tenantry_p1');
     // NODE_ENV=test: production refuses BENCH_ROUTES (the request path is the same code).
     const env = stack.appEnv(databaseUrl, { NODE_ENV: 'test', BENCH_ROUTES: 'true', BENCH_PLAIN_SLUG: SLUG, WARM_POOL_SIZE: '1', DB_POOL_SIZE: String(POOL_SIZE) });
-    const cpuProf = process.env.P1_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(DATA, 'p1-cpu-prof')}`] : undefined;
-    const api = await stack.startApp('api', env, { execArgv: cpuProf });
+    const api = await stack.startApp('api', env, { execArgv: cpuProfileArgs('p1') }); // P1_CPU_PROF=1
     await stack.startApp('worker', env);
     const request = http(api.url);
     const events = await tenantEvents(stack, env.REDIS_PREFIX);

@@ -36,7 +36,7 @@ const KEY_BY_PREFIX = `SELECT k.id, k.tenant_id, k.tenant_scope, k.key_hash, k.s
 
 /**
  * The SQL identity runs on what grants a user access without a login of its own: API keys
- * (read by their visible prefix at every use) and pending invitations (accepted when their
+ * (read by their visible prefix when a process first sees them) and pending invitations (accepted when their
  * email registers or logs in). The tables are written by libs/tenancy's routes.
  */
 @Injectable()
@@ -49,11 +49,10 @@ export class AccessGrantsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * The key's row, read at every use of the key (so a revocation, an expiry or a deleted creator
-   * holds at once on every process). A named prepared statement: each pooled connection parses
-   * and plans it once, where a plain query was parsed, rewritten with the RLS policy of api_keys
-   * and planned again on every request (several hundred microseconds of PostgreSQL CPU, most of
-   * what an API key cost over a JWT; issue 15). PostgreSQL re-plans it by itself when the table
+   * The key's row, read when a process first sees the key, when its cached row expired, and at
+   * every use of a widget key (ApiKeyStrategy). A named prepared statement: each pooled connection
+   * parses and plans it once, where a plain query was parsed, rewritten with the RLS policy of
+   * api_keys and planned again on every read (several hundred microseconds of PostgreSQL CPU). PostgreSQL re-plans it by itself when the table
    * or the role changes. Behind a pooler that does not keep prepared statements per client
    * (PgBouncer in transaction mode before 1.21, or with max_prepared_statements = 0) the first
    * "does not exist" or "already exists" answer switches this process to the plain query for good.
@@ -89,13 +88,13 @@ export class AccessGrantsRepository {
     }
   }
 
-  /** Whether the key is revoked (or gone) or expired now, at the database's clock: the check a cached key row needs. */
-  async keyLiveness(id: string): Promise<{ revoked: boolean; expired: boolean }> {
-    const rows = (await this.dataSource.query(
-      `SELECT revoked_at IS NOT NULL AS revoked, (expires_at IS NOT NULL AND expires_at <= now()) AS expired FROM public.api_keys WHERE id = $1`,
-      [id],
-    )) as Array<{ revoked: boolean; expired: boolean }>;
-    return rows[0] ?? { revoked: true, expired: false };
+  /**
+   * Asserts now, at the database's clock, that the key is neither revoked (nor gone) nor expired:
+   * the same function a unit of work's opening carries (tenantry_assert_api_key), which throws
+   * SQLSTATE TK401 naming which (apiKeyRefusalOr turns it into the 401).
+   */
+  async assertKeyAlive(id: string): Promise<void> {
+    await this.dataSource.query(`SELECT public.tenantry_assert_api_key($1)`, [id]);
   }
 
   async markKeyUsed(id: string): Promise<void> {

@@ -5,7 +5,7 @@ import { Forbidden, Unauthorized } from '../../common/src/index.js';
 import { AppConfig } from '../../config/src/index.js';
 import { AccessGrantsRepository, type PresentedKeyRow } from './access-grants.repository.js';
 import { apiKeyKind, apiKeyMatches, apiKeyPrefix } from './api-key.util.js';
-import type { AuthUser } from './auth-user.js';
+import type { AuthUser, DeferredLiveness } from './auth-user.js';
 import { UserDirectory } from './user-directory.js';
 
 /** `last_used_at` is written at most this often per key and process. */
@@ -58,10 +58,15 @@ export function apiKeyLivenessSql(keyId: string): string {
   return `SELECT public.tenantry_assert_api_key('${keyId}')`;
 }
 
-/** The 401 for a unit of work whose opening refused the request's key (SQLSTATE TK401), else undefined. */
-export function apiKeyRefusal(error: unknown): Unauthorized | undefined {
+/**
+ * What to throw for an error of a deferred key's check (tenantry_assert_api_key, in a unit of
+ * work's opening or on its own): the key's 401 when the database refused it (SQLSTATE TK401),
+ * its cached row dropped so that its next request is refused at authentication; else the error.
+ */
+export function apiKeyRefusalOr(error: unknown, liveness: DeferredLiveness): unknown {
   const e = error as { code?: unknown; message?: unknown };
-  if (e?.code !== 'TK401') return undefined;
+  if (e?.code !== 'TK401') return error;
+  liveness.refused();
   return new Unauthorized(e.message === 'expired' ? EXPIRED : REVOKED);
 }
 
@@ -112,10 +117,10 @@ export class ApiKeyStrategy extends PassportStrategy(Strategy, 'api-key') {
   async confirm(user: AuthUser): Promise<void> {
     const grant = user.apiKey;
     if (!grant?.liveness) return;
-    const { revoked, expired } = await this.grants.keyLiveness(grant.id);
-    if (revoked || expired) {
-      grant.liveness.refused();
-      throw new Unauthorized(revoked ? REVOKED : EXPIRED);
+    try {
+      await this.grants.assertKeyAlive(grant.id);
+    } catch (error) {
+      throw apiKeyRefusalOr(error, grant.liveness);
     }
     delete grant.liveness;
   }

@@ -3,7 +3,7 @@
 export type { ApiKeyGrant, AuthUser, JwtClaims } from './auth-user.js';
 export { widgetCorsHeaders } from './auth-user.js';
 export { AccessGrantsRepository } from './access-grants.repository.js';
-export { ApiKeyStrategy, apiKeyLivenessSql, apiKeyRefusal } from './api-key.strategy.js';
+export { ApiKeyStrategy, apiKeyLivenessSql, apiKeyRefusalOr } from './api-key.strategy.js';
 export type { PresentedKeyRow } from './access-grants.repository.js';
 export { generateApiKey } from './api-key.util.js';
 export { generateInvitationToken } from './invitation-token.util.js';

@@ -1,7 +1,7 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { TenantDb } from '../../../database/src/index.js';
-import { apiKeyLivenessSql, apiKeyRefusal, type AuthUser } from '../../../identity/src/index.js';
+import { apiKeyLivenessSql, apiKeyRefusalOr, type AuthUser } from '../../../identity/src/index.js';
 import { TenantContext } from './tenant-context.js';
 
 /** Methods that must not change anything (RFC 9110 safe methods a route can have here): their unit of work is READ ONLY. */
@@ -40,10 +40,7 @@ export class TenantTransactionInterceptor implements NestInterceptor {
     const assertSql = apiKeyLivenessSql(req.user!.apiKey!.id);
     return from(
       this.tenantDb.runInContext(ref, handle, { readOnly, assertSql, onOpened: () => req[AFTER_ADMISSION]?.() }).catch((error: unknown) => {
-        const refusal = apiKeyRefusal(error);
-        if (!refusal) throw error;
-        liveness.refused();
-        throw refusal;
+        throw apiKeyRefusalOr(error, liveness);
       }),
     );
   }
