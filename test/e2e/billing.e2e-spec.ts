@@ -260,7 +260,8 @@ describe('billing, Stripe, outgoing webhooks, branding', { timeout: 180_000 }, (
     beforeAll(async () => {
       ({ owner, tenant } = await activeTenant(request, { plan: 'growth', settings: { webhooks: [{ url: receiver.url, events: ['invoice.payment_failed', 'tenant.suspended'], secret: HOOK_SECRET }] } }));
       await request('PATCH', `/api/tenants/${tenant.id}`, { token: owner.token, body: { plan: 'enterprise' } });
-      customer = await until('a Stripe customer', async () => (await request('GET', `/api/tenants/${tenant.id}/billing`, { token: owner.token })).body.stripe_customer_id as string | undefined);
+      // The answer says null until the worker made the customer: wait for a value, not just for the field.
+      customer = await until('a Stripe customer', async () => ((await request('GET', `/api/tenants/${tenant.id}/billing`, { token: owner.token })).body.stripe_customer_id as string | null) ?? undefined);
     });
 
     it('refuses a missing or bad signature, or a body that is not the signed one (400), and changes nothing', async () => {
@@ -289,7 +290,7 @@ describe('billing, Stripe, outgoing webhooks, branding', { timeout: 180_000 }, (
       expect(replay.body).toEqual({ received: true, duplicate: true, type: 'invoice.payment_failed' });
 
       const bill = await request('GET', `/api/tenants/${tenant.id}/billing`, { token: owner.token });
-      // Should this fail again (it did twice in CI under load, never since): which rows the customer and tenant have.
+      // Should this fail: which rows the customer and tenant have.
       const rows = await db.query(`SELECT tenant_id, customer_id, subscription_id, billing_status FROM public.billing_accounts WHERE customer_id = $1 OR tenant_id = $2`, [customer, tenant.id]);
       expect(bill.body.billing_status, JSON.stringify({ customer, tenant: tenant.id, rows: rows.rows })).toBe('past_due');
       expect(bill.body.past_due_since).not.toBeNull();
