@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { NotFound } from '../../common/src/index.js';
 import { PassageRetriever, type Passage } from '../../corpus/src/index.js';
-import { TenantDb } from '../../database/src/index.js';
+import { TenantDb, tenantRef } from '../../database/src/index.js';
 import { effectiveLimit, parseGuardrails, TenantContext, type TenantRow } from '../../tenancy/src/index.js';
 import { AssistantProviders, DEFAULT_SYSTEM_PROMPT } from './assistant-providers.js';
 import { GuardrailRefused, TooManyConcurrentChats } from './assistant.errors.js';
@@ -62,7 +62,7 @@ export class ChatService {
   }
 
   private inTenant<T>(fn: () => Promise<T>, readOnly = false): Promise<T> {
-    return this.tenantDb.runInContext({ id: this.tenant.id, schemaName: this.tenant.schema_name }, fn, { readOnly });
+    return this.tenantDb.runInContext(tenantRef(this.tenant), fn, { readOnly });
   }
 
   async createSession(dto: CreateSessionDto, createdBy: string | null): Promise<ChatSessionDto> {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { TenantDb, type TenantRef } from '../../database/src/index.js';
+import { TenantDb, tenantRef, type TenantRef } from '../../database/src/index.js';
 import { TenantsRepository } from '../../tenancy/src/index.js';
 import { EmbeddingsClient, embeddingsProviderOf, type EmbeddingsProvider } from './embeddings.client.js';
 import { PassagesRepository } from './passages.repository.js';
@@ -34,7 +34,7 @@ export class CorpusIndexer {
     // Settings given at creation are applied once the schema exists: the job is retried with backoff.
     if (tenant?.status === 'provisioning') throw new Error(`tenant ${tenantId} is still provisioning`);
     if (!tenant || tenant.status !== 'active') return null;
-    return { ref: { id: tenant.id, schemaName: tenant.schema_name }, settings: tenant.settings };
+    return { ref: tenantRef(tenant), settings: tenant.settings };
   }
 
   /** Re-indexes and re-embeds as the tenant's settings now say; answers what it did. */

@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { TenantDb } from '../../database/src/index.js';
+import { TenantDb, tenantRef } from '../../database/src/index.js';
 import { P, RequirePermissions } from '../../rbac/src/index.js';
 import { TenantContext, TenantNotReady, TenantSuspended } from '../../tenancy/src/index.js';
 import { DocumentListDto, ListDocumentsQueryDto } from './document.dto.js';
@@ -31,6 +31,6 @@ export class TenantCorpusController {
     // The same rule as tenant-scoped routes: its schema is only used while it is active.
     if (tenant.status === 'suspended') throw new TenantSuspended(tenant);
     if (tenant.status !== 'active') throw new TenantNotReady(tenant);
-    return this.tenantDb.runInContext({ id: tenant.id, schemaName: tenant.schema_name }, () => this.documents.list(query), { readOnly: true });
+    return this.tenantDb.runInContext(tenantRef(tenant), () => this.documents.list(query), { readOnly: true });
   }
 }

@@ -41,6 +41,8 @@ class Armed implements ArmedStatement {
 export class PipelinedClient extends pg.Client {
   private armed: Armed[] = [];
   private flushScheduled = false;
+  /** When this client was made (ms since the epoch): its backend is no older. */
+  readonly bornAt = Date.now();
 
   constructor(config?: string | pg.ClientConfig) {
     super(typeof config === 'string' ? { connectionString: config, pipeline: true } : { ...config, pipeline: true });

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { quoteIdent, quoteLiteral, SPARE_SCHEMA_PREFIX, TENANT_SCHEMA_PREFIX, tenantContextSql, tenantSchemaName } from './sql.util.js';
+import { membershipRefreshSql, quoteIdent, quoteLiteral, SPARE_SCHEMA_PREFIX, TENANT_SCHEMA_PREFIX, tenantContextSql, tenantSchemaName } from './sql.util.js';
 
 describe('tenantSchemaName', () => {
   it.each([
@@ -67,5 +67,14 @@ describe('tenantContextSql', () => {
     expect(sql).toBe(
       `SET LOCAL search_path TO "x""; DROP SCHEMA public; --"; SET LOCAL app.tenant_id TO 'id''; DROP SCHEMA public; --'; SET LOCAL ROLE "tnt_id'; drop schema public; "`,
     );
+  });
+});
+
+describe('membershipRefreshSql', () => {
+  it('asks about the tenant role by its name as a literal, and evicts the cached list only when the answer is no', () => {
+    expect(membershipRefreshSql('0B6C7D4E-1a2b-4c3d-8e9f-001122334455', 'SET')).toBe(
+      `SELECT CASE WHEN pg_has_role('tnt_0b6c7d4e1a2b4c3d8e9f001122334455', 'SET') THEN true ELSE pg_has_role('pg_monitor', 'pg_read_all_stats', 'SET') END`,
+    );
+    expect(membershipRefreshSql(`id'; DROP SCHEMA public; --`, 'MEMBER')).toContain(`pg_has_role('tnt_id''; drop schema public; ', 'MEMBER')`);
   });
 });

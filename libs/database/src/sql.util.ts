@@ -39,6 +39,27 @@ export function tenantContextSql(schemaName: string, tenantId: string): string {
   return `${localSearchPathSql(schemaName)}; SET LOCAL app.tenant_id TO ${quoteLiteral(tenantId)}; SET LOCAL ROLE ${quoteIdent(tenantRoleName(tenantId))}`;
 }
 
+/**
+ * A statement for the opening of a unit of work, before its SET LOCAL ROLE, for a backend that
+ * may not know yet that the runtime role is a member of this tenant's role.
+ *
+ * PostgreSQL keeps, per backend, the list of roles the session user may become, and drops it
+ * whenever any role or membership changes anywhere in the cluster. Rebuilding it reads one
+ * catalog list per tenant role, and every read may take in further invalidations; a membership
+ * committed while the list is being rebuilt is then missing from the list, and the list is kept
+ * until the next role change: SET ROLE to that new tenant fails with 42501 "permission denied
+ * to set role" on that backend until then (seen in CI, and reproduced against PostgreSQL 15 and
+ * 18 by creating tenant roles while other backends take them). This statement asks first; if
+ * the cached list says no, it makes the backend compute the list of a predefined role with two
+ * memberships, which evicts the stale list (one is cached per kind), so the SET ROLE behind it
+ * rebuilds from the catalog as it stands. `mode` is the kind SET ROLE checks: 'SET' since
+ * PostgreSQL 16, 'MEMBER' before.
+ */
+export function membershipRefreshSql(tenantId: string, mode: 'SET' | 'MEMBER'): string {
+  const role = quoteLiteral(tenantRoleName(tenantId));
+  return `SELECT CASE WHEN pg_has_role(${role}, '${mode}') THEN true ELSE pg_has_role('pg_monitor', 'pg_read_all_stats', '${mode}') END`;
+}
+
 /** A transaction-local search_path of just this schema. */
 export function localSearchPathSql(schemaName: string): string {
   return `SET LOCAL search_path TO ${quoteIdent(schemaName)}`;

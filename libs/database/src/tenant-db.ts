@@ -5,13 +5,39 @@ import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
 import { AppConfig } from '../../config/src/index.js';
 import { type ArmedStatement, PipelinedClient } from './pipelined-client.js';
-import { tenantContextSql } from './sql.util.js';
+import { membershipRefreshSql, tenantContextSql } from './sql.util.js';
 import { type Lease, TenantPools } from './tenant-pools.js';
 
 /** What the unit of work needs to know of a tenant. */
 export interface TenantRef {
   id: string;
   schemaName: string;
+  /**
+   * When the tenant row last changed (tenants.updated_at), if known. Provisioning grants or
+   * renames the tenant's role in the transaction that sets it, so the role is no newer than
+   * this; a connection older than that confirms the membership in its first opening for the
+   * tenant (see membershipRefreshSql).
+   */
+  updatedAt?: Date;
+}
+
+/** The TenantRef of a tenant row. */
+export function tenantRef(row: { id: string; schema_name: string; updated_at?: Date | string }): TenantRef {
+  const at = row.updated_at;
+  return { id: row.id, schemaName: row.schema_name, updatedAt: at === undefined || at instanceof Date ? at : new Date(at) };
+}
+
+/**
+ * How long before a connection was made a tenant's role may have changed and still be
+ * unknown to its backend: the longest a provisioning transaction runs (its updated_at is its
+ * start, the grant becomes visible at its commit), plus clock skew between the API and
+ * PostgreSQL.
+ */
+export const ROLE_CHANGE_MARGIN_MS = 10 * 60_000;
+
+/** PostgreSQL's answer when the session may not take the tenant's role (see membershipRefreshSql). */
+function isSetRoleRefusal(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: string }).code === '42501' && /set role/.test(error.message);
 }
 
 export class NoTenantContextError extends Error {
@@ -112,9 +138,16 @@ class TenantTransaction {
 
   private watched = false;
 
-  static begin(runner: QueryRunner, connection: unknown, tenant: TenantRef, readOnly: boolean, { assertSql, onOpened }: UnitOfWorkOptions = {}): TenantTransaction {
-    if (!(connection instanceof PipelinedClient)) throw new Error('TenantDb needs a pool opened by createDataSource (its connections are PipelinedClient)');
-    const opening = connection.arm(`${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; ${assertSql ? `${assertSql}; ` : ''}${tenantContextSql(tenant.schemaName, tenant.id)}`);
+  static begin(
+    runner: QueryRunner,
+    connection: PipelinedClient,
+    tenant: TenantRef,
+    readOnly: boolean,
+    { assertSql, onOpened }: UnitOfWorkOptions = {},
+    refreshSql?: string,
+  ): TenantTransaction {
+    const prefix = `${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; ${assertSql ? `${assertSql}; ` : ''}${refreshSql ? `${refreshSql}; ` : ''}`;
+    const opening = connection.arm(`${prefix}${tenantContextSql(tenant.schemaName, tenant.id)}`);
     const internals = runner as QueryRunner & RunnerInternals;
     internals.isTransactionActive = true;
     internals.transactionDepth = 1;
@@ -190,6 +223,9 @@ class TenantTransaction {
 @Injectable()
 export class TenantDb implements OnApplicationShutdown {
   private readonly current = new AsyncLocalStorage<EntityManager>();
+  /** Per connection, the tenants changed since shortly before it was made whose role it took since: their updated_at (ms) then. */
+  private readonly confirmed = new WeakMap<PipelinedClient, Map<string, number>>();
+  private setRoleMode?: 'SET' | 'MEMBER';
   /** The tenant sub-pools when DB_POOL_AFFINITY > 1 (config absent: one pool, as in tests that build TenantDb by hand). */
   readonly affinity?: TenantPools;
 
@@ -209,9 +245,12 @@ export class TenantDb implements OnApplicationShutdown {
     let releaseError: unknown;
     try {
       const connection: unknown = this.affinity ? adopt(runner, await this.affinity.acquire(tenant.id)) : await runner.connect();
-      tx = TenantTransaction.begin(runner, connection, tenant, options.readOnly === true, options);
+      if (!(connection instanceof PipelinedClient)) throw new Error('TenantDb needs a pool opened by createDataSource (its connections are PipelinedClient)');
+      const refreshSql = this.membershipRefresh(connection, tenant);
+      tx = TenantTransaction.begin(runner, connection, tenant, options.readOnly === true, options, refreshSql);
       const result = await fn(runner.manager);
       await tx.commit();
+      if (refreshSql) this.confirm(connection, tenant);
       return result;
     } catch (error) {
       if (tx?.open) {
@@ -225,12 +264,32 @@ export class TenantDb implements OnApplicationShutdown {
       }
       // After the rollback: an opening with an assertion is written by it when nothing else carried it.
       const cause = tx ? await tx.openingFailure() : undefined;
+      // Refused the tenant's role anyway (say, behind PgBouncer, whose backends outlive our connections): retire the connection.
+      if (isSetRoleRefusal(cause)) releaseError ??= cause;
       throw cause ?? error;
     } finally {
       // Never hand the pool a connection that would send this tenant's opening for the next user.
       if (tx?.cancelOpening()) releaseError ??= new Error('unit of work released with its opening still armed');
       await (runner as QueryRunner & RunnerInternals).releasePostgresConnection(releaseError);
     }
+  }
+
+  /**
+   * The statement that makes this connection's backend confirm it may take the tenant's role,
+   * when the role may have changed after the connection was made and this connection has not
+   * taken it since (membershipRefreshSql). Otherwise none: the opening is as it always was.
+   */
+  private membershipRefresh(connection: PipelinedClient, tenant: TenantRef): string | undefined {
+    if (!tenant.updatedAt || tenant.updatedAt.getTime() < connection.bornAt - ROLE_CHANGE_MARGIN_MS) return undefined;
+    if ((this.confirmed.get(connection)?.get(tenant.id) ?? -1) >= tenant.updatedAt.getTime()) return undefined;
+    this.setRoleMode ??= Number.parseInt((this.dataSource.driver as { version?: string }).version ?? '16', 10) >= 16 ? 'SET' : 'MEMBER';
+    return membershipRefreshSql(tenant.id, this.setRoleMode);
+  }
+
+  private confirm(connection: PipelinedClient, tenant: TenantRef): void {
+    let seen = this.confirmed.get(connection);
+    if (!seen) this.confirmed.set(connection, (seen = new Map()));
+    seen.set(tenant.id, tenant.updatedAt!.getTime());
   }
 
   /** run(), with the manager published as `manager` to everything fn calls. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { TenantDb } from '../../database/src/index.js';
+import { TenantDb, tenantRef } from '../../database/src/index.js';
 import type { TenantRow } from '../../tenancy/src/index.js';
 
 /** Tenant-side SQL of metering: billing lineage, counts behind the quotas, alert claims and recipients. */
@@ -73,7 +73,7 @@ export class MeteringRepository {
   async tenantCounts(tenant: TenantRow): Promise<{ documents: number; sessions: number }> {
     if (tenant.status !== 'active' && tenant.status !== 'suspended') return { documents: 0, sessions: 0 };
     return this.tenantDb.run(
-      { id: tenant.id, schemaName: tenant.schema_name },
+      tenantRef(tenant),
       async (m) => {
         const [row] = (await m.query(
           `SELECT (SELECT count(*) FROM documents)::int AS documents,

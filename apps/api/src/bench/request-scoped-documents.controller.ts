@@ -4,7 +4,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { EntityManager } from 'typeorm';
 import { DocumentEntity, DocumentsService, type PassagesRepository } from '../../../../libs/corpus/src/index.js';
 import type { CorpusJobsProducer } from '../../../../libs/jobs/src/index.js';
-import { NoTenantContextError, TenantDb } from '../../../../libs/database/src/index.js';
+import { NoTenantContextError, TenantDb, tenantRef } from '../../../../libs/database/src/index.js';
 import { P, RequirePermissions, UNIT_OF_WORK_KEY } from '../../../../libs/rbac/src/index.js';
 import { TenantContext, TenantScoped, TenantTransactionInterceptor } from '../../../../libs/tenancy/src/index.js';
 import { BenchListDocumentsQueryDto } from './bench-list-query.dto.js';
@@ -44,7 +44,7 @@ export class RequestUnitOfWork {
     const tenant = this.tenantContext.tenant;
     // Read only, as the interceptor opens every GET.
     return this.tenantDb.run(
-      { id: tenant.id, schemaName: tenant.schema_name },
+      tenantRef(tenant),
       async (manager) => {
         this.current = manager;
         try {

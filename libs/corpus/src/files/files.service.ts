@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { NotFound } from '../../../common/src/index.js';
-import { TenantDb } from '../../../database/src/index.js';
+import { TenantDb, tenantRef } from '../../../database/src/index.js';
 import { StorageDriver } from '../../../storage/src/index.js';
 import type { TenantRow } from '../../../tenancy/src/index.js';
 import { MAX_CONTENT_CHARS } from '../document.dto.js';
@@ -56,7 +56,7 @@ export class FilesService {
     const mime = MIME_BY_KIND[kind];
     let stored = false;
     try {
-      const row = await this.tenantDb.runInContext({ id: tenant.id, schemaName: tenant.schema_name }, async () => {
+      const row = await this.tenantDb.runInContext(tenantRef(tenant), async () => {
         const [doc] = await this.documents.add(tenant, [{ title: titleOf(name), content, metadata: { source: 'upload', file_id: id, file_name: name, mime } }], upload.data.length);
         stored = true; // from here on a failure may leave bytes behind: delete them
         await this.storage.put(tenant.id, key, upload.data);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { Conflict, DomainError, NotFound } from '../../../common/src/index.js';
-import { TenantDb } from '../../../database/src/index.js';
+import { TenantDb, tenantRef } from '../../../database/src/index.js';
 import { FineTuneJobsProducer } from '../../../jobs/src/index.js';
 import { StorageDriver } from '../../../storage/src/index.js';
 import type { TenantRow } from '../../../tenancy/src/index.js';
@@ -53,7 +53,7 @@ export class FineTuneJobsService {
   async create(tenant: TenantRow, userId: string | null, dto: CreateFineTuneJobDto): Promise<FineTuneJobDto> {
     const provider = dto.provider ?? 'export';
     if (provider === 'openai' && !this.provider.configured) throw new FineTuneProviderNotConfigured();
-    const ref = { id: tenant.id, schemaName: tenant.schema_name };
+    const ref = tenantRef(tenant);
     const row = await this.tenantDb.runInContext(ref, () =>
       this.jobs.insert({ base_model: dto.base_model, source: dto.source, provider, params: { hyperparameters: { ...dto.hyperparameters } }, created_by: userId }),
     );

@@ -2,7 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, type Job } from 'bullmq';
 import { AppConfig } from '../../../config/src/index.js';
-import { type TenantRef, TenantDb } from '../../../database/src/index.js';
+import { type TenantRef, TenantDb, tenantRef } from '../../../database/src/index.js';
 import { checkJobHandlers, JOB, type JobName, QUEUE, type RunFineTuneJobPayload } from '../../../jobs/src/index.js';
 import { StorageDriver } from '../../../storage/src/index.js';
 import { TenantsRepository } from '../../../tenancy/src/index.js';
@@ -59,7 +59,7 @@ export class FineTuneProcessor extends WorkerHost implements OnApplicationBootst
     const { tenantId, jobId } = job.data;
     const tenant = await this.tenants.findByKey(tenantId);
     if (!tenant || tenant.status !== 'active') return `tenant ${tenant?.status ?? 'gone'}`; // its schema is not ours to touch now
-    const ref: TenantRef = { id: tenant.id, schemaName: tenant.schema_name };
+    const ref: TenantRef = tenantRef(tenant);
     try {
       for (;;) {
         const row = await this.tx(ref, () => this.jobs.findById(jobId));

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLog } from '../../../audit/src/index.js';
 import { Forbidden, NotFound, ValidationFailed } from '../../../common/src/index.js';
-import { TenantDb } from '../../../database/src/index.js';
+import { TenantDb, tenantRef } from '../../../database/src/index.js';
 import type { AuthUser } from '../../../identity/src/index.js';
 import { type TenantRow, TenantsRepository } from '../../../tenancy/src/index.js';
 import { DocumentsService } from '../documents.service.js';
@@ -129,7 +129,7 @@ export class TemplatesService {
   async apply(tenant: TenantRow, templateId: string): Promise<AppliedTemplateDto> {
     const t = await this.templates.findById(templateId);
     if (!t || (t.tenant_id !== null && !(await this.templates.isSelfOrDescendant(tenant.id, t.tenant_id)))) throw new NotFound('Template', templateId);
-    const added = await this.tenantDb.runInContext({ id: tenant.id, schemaName: tenant.schema_name }, async () => {
+    const added = await this.tenantDb.runInContext(tenantRef(tenant), async () => {
       if (await this.templates.lockAndCheckApplied(tenant.id, t.id, t.version)) return null;
       await this.documents.add(
         tenant,

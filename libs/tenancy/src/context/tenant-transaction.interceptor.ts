@@ -1,6 +1,6 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { TenantDb } from '../../../database/src/index.js';
+import { TenantDb, tenantRef } from '../../../database/src/index.js';
 import { apiKeyLivenessSql, apiKeyRefusalOr, type AuthUser } from '../../../identity/src/index.js';
 import { TenantContext } from './tenant-context.js';
 
@@ -33,7 +33,7 @@ export class TenantTransactionInterceptor implements NestInterceptor {
     const { tenant } = this.context.scope;
     const req = context.switchToHttp().getRequest<AdmissionRequest>();
     const readOnly = SAFE_METHODS.has(req.method);
-    const ref = { id: tenant.id, schemaName: tenant.schema_name };
+    const ref = tenantRef(tenant);
     const handle = () => lastValueFrom(next.handle());
     const liveness = req.user?.apiKey?.liveness;
     if (!liveness) return from(this.tenantDb.runInContext(ref, handle, { readOnly }));

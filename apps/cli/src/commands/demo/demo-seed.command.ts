@@ -175,7 +175,7 @@ export class DemoSeedCommand extends CommandRunner {
 
   /** Documents (indexed as any document), conversations answered by the extractive provider, a week of usage. */
   private async fill(tenant: TenantDto, owner: UserEntity, index: number): Promise<Omit<SeededTenant, 'members'>> {
-    const ref = { id: tenant.id, schemaName: tenant.schema_name };
+    const ref = { id: tenant.id, schemaName: tenant.schema_name, updatedAt: new Date(tenant.updated_at) };
     const docs = demoDocuments(tenant.name);
     // The tenant as stored (plan and settings): its corpus limits hold here as on the API.
     const row = await this.tenantRows.findByKey(tenant.id);
