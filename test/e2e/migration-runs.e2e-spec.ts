@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { LATEST_TENANT_VERSION, tenantSchemaName } from '../../libs/database/src/index.js';
+import { LATEST_TENANT_VERSION, TENANT_MIGRATIONS, tenantSchemaName } from '../../libs/database/src/index.js';
 import { EXIT } from '../../apps/cli/src/cli-exit-codes.js';
 import { type CliResult, cliEnv, parseJsonOutput, runCli } from '../support/cli.js';
 import { insertUser } from '../support/factories.js';
@@ -131,6 +131,31 @@ describe('tenant migration runs', { timeout: 300_000 }, () => {
     expect(parseJsonOutput<MigrateJson>(again)).toMatchObject({ pending: 0, migrated: 0, failed: 0, run_id: null, results: [] });
     expect((await db.query(`SELECT count(*)::int AS n FROM public.migration_runs`)).rows[0].n).toBe(runsBefore);
     expect(await versions('fan')).toEqual({ [LATEST_TENANT_VERSION]: TENANTS });
+  });
+
+  it('a tenant whose row says an older version than its ledger: the one-trip migration refuses it, and the tenant is migrated from what its ledger says, nothing applied twice', async () => {
+    // Two tenants at version 0 by their rows; the first one's schema already has migration 1 and its ledger row.
+    const [lagging, plain] = await tenantsAtVersionZero('lag', 2);
+    const first = TENANT_MIGRATIONS[0]!;
+    const s = pg.escapeIdentifier(lagging!.schema_name);
+    await owner.query(`BEGIN; SET LOCAL search_path TO ${s}; CREATE TABLE _migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+      ${first.up}; INSERT INTO _migrations (version, name) VALUES (${first.version}, ${pg.escapeLiteral(first.name)}); COMMIT`);
+    const run = await cli(['tenants', 'migrate', '--tenant', lagging!.slug, '--json']);
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    const report = parseJsonOutput<MigrateJson>(run);
+    expect(report).toMatchObject({ pending: 1, migrated: 1, failed: 0 });
+    expect(report.results[0]).toMatchObject({ slug: lagging!.slug, from_version: first.version, to_version: LATEST_TENANT_VERSION, status: 'ok' });
+    const ledger = await db.query<{ version: number }>(`SELECT version FROM ${s}._migrations ORDER BY version`);
+    expect(ledger.rows.map((r) => r.version)).toEqual(TENANT_MIGRATIONS.map((m) => m.version));
+    // The other, at the version its row says, in one trip: from 0.
+    const other = parseJsonOutput<MigrateJson>(await cli(['tenants', 'migrate', '--tenant', plain!.slug, '--json']));
+    expect(other.results[0]).toMatchObject({ from_version: 0, to_version: LATEST_TENANT_VERSION, status: 'ok' });
+    expect(await versions('lag')).toEqual({ [LATEST_TENANT_VERSION]: 2 });
+    const recorded = await db.query<{ from_version: number; status: string }>(
+      `SELECT from_version, status FROM public.tenant_migration_runs WHERE tenant_id = ANY($1::uuid[]) ORDER BY from_version`,
+      [[lagging!.id, plain!.id]],
+    );
+    expect(recorded.rows).toEqual([{ from_version: 0, status: 'ok' }, { from_version: first.version, status: 'ok' }]);
   });
 
   it('bad input: --resume with a non-uuid (exit 2) or an unknown run (exit 3), one line each, nothing run', async () => {

@@ -21,6 +21,6 @@ export { affinityClass, TenantPools } from './tenant-pools.js';
 export type { SubPoolCounts } from './tenant-pools.js';
 export { LATEST_TENANT_VERSION, TENANT_MIGRATIONS } from './tenant-migrations/index.js';
 export type { TenantMigration } from './tenant-migrations/tenant-migration.js';
-export { createTenantSchemaSql, migrateTenantSchema } from './tenant-migrator.js';
+export { createTenantSchemaSql, migrateTenantSchema, migrateTenantSchemaSql } from './tenant-migrator.js';
 export type { SchemaMigrationResult } from './tenant-migrator.js';
 export { withSessionLock } from './session-lock.js';

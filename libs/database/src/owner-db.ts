@@ -33,6 +33,23 @@ export class OwnerDb implements OnApplicationShutdown {
     return dataSource.transaction((manager) => fn(manager.queryRunner!));
   }
 
+  /**
+   * A script of statements (its own BEGIN and COMMIT included) in one simple-protocol round trip
+   * on one owner connection. When a statement fails PostgreSQL skips the rest, COMMIT included:
+   * the transaction is rolled back on that connection and the error thrown.
+   */
+  async script(sql: string): Promise<void> {
+    const runner = (await this.pool()).createQueryRunner();
+    try {
+      await runner.query(sql);
+    } catch (error) {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
   async query<T>(sql: string, parameters?: unknown[]): Promise<T> {
     return (await (await this.pool()).query(sql, parameters)) as T;
   }

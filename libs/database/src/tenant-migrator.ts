@@ -20,6 +20,27 @@ export function createTenantSchemaSql(schemaName: string): string {
   return parts.join(';\n');
 }
 
+/**
+ * migrateTenantSchema as SQL text, for a schema whose ledger should stand at `fromVersion` (what
+ * the tenants row says): the lock, the ledger, a guard that raises TK409 when the ledger stands
+ * elsewhere, and each pending migration with its ledger row. Meant to go in one simple-protocol
+ * round trip inside the caller's transaction, where one failure aborts it all; the caller then
+ * falls back to migrateTenantSchema, which reads the ledger first. Null: nothing is pending.
+ */
+export function migrateTenantSchemaSql(schemaName: string, fromVersion: number): string | null {
+  const pending = TENANT_MIGRATIONS.filter((m) => m.version > fromVersion);
+  if (pending.length === 0) return null;
+  const v = Math.trunc(fromVersion);
+  return [
+    `SELECT pg_advisory_xact_lock(hashtext(${quoteLiteral(`tenantry:migrate:${schemaName}`)}))`,
+    localSearchPathSql(schemaName),
+    // A schema past version 0 has its ledger (if not, the guard fails and the caller falls back).
+    ...(v === 0 ? [LEDGER_DDL] : []),
+    `DO $$ BEGIN IF (SELECT coalesce(max(version), 0) FROM _migrations) <> ${v} THEN RAISE EXCEPTION 'the ledger is not at version ${v}' USING ERRCODE = 'TK409'; END IF; END $$`,
+    ...pending.flatMap((m) => [m.up, `INSERT INTO _migrations (version, name) VALUES (${m.version}, ${quoteLiteral(m.name)})`]),
+  ].join(';\n');
+}
+
 export interface SchemaMigrationResult {
   fromVersion: number;
   toVersion: number;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { QueryRunner } from 'typeorm';
-import { OwnerDb } from '../../../database/src/index.js';
+import { OwnerDb, quoteLiteral } from '../../../database/src/index.js';
 import type { TenantSchemaRef } from './tenant-schemas.repository.js';
 
 export type RunOrigin = 'cli' | 'worker';
@@ -62,15 +62,21 @@ export class MigrationRunsRepository {
    * The tenant's new version and its result in this run, inside the migration's own transaction:
    * one round trip, and a migrated tenant is never left without its record (or the reverse).
    */
-  async recordSuccess(runner: QueryRunner, runId: string, tenant: TenantSchemaRef, result: TenantRunResult): Promise<void> {
-    await runner.query(
-      `WITH v AS (UPDATE public.tenants SET schema_version = $4, updated_at = now() WHERE id = $2)
+  async recordSuccess(runner: QueryRunner, runId: string, tenant: TenantSchemaRef, result: Pick<TenantRunResult, 'fromVersion' | 'toVersion'>): Promise<void> {
+    await runner.query(this.successSql(runId, tenant, result.fromVersion, result.toVersion));
+  }
+
+  /**
+   * The statement of recordSuccess, also for a script that migrates the tenant in one round trip; `ms` is
+   * how long its transaction has run so far, at PostgreSQL's clock.
+   */
+  successSql(runId: string, tenant: TenantSchemaRef, fromVersion: number, toVersion: number): string {
+    const [run, id, slug] = [runId, tenant.id, tenant.slug].map(quoteLiteral);
+    return `WITH v AS (UPDATE public.tenants SET schema_version = ${toVersion}, updated_at = now() WHERE id = ${id})
        INSERT INTO public.tenant_migration_runs (run_id, tenant_id, slug, from_version, to_version, status, error, ms)
-       VALUES ($1, $2, $3, $5, $4, 'ok', NULL, $6)
+       VALUES (${run}, ${id}, ${slug}, ${fromVersion}, ${toVersion}, 'ok', NULL, (extract(epoch FROM clock_timestamp() - now()) * 1000)::int)
        ON CONFLICT (run_id, tenant_id) DO UPDATE SET from_version = EXCLUDED.from_version, to_version = EXCLUDED.to_version,
-         status = 'ok', error = NULL, ms = EXCLUDED.ms, at = now()`,
-      [runId, tenant.id, tenant.slug, result.toVersion, result.fromVersion, result.ms],
-    );
+         status = 'ok', error = NULL, ms = EXCLUDED.ms, at = now()`;
   }
 
   /** A failure, after the tenant's transaction rolled back (a retry in a resumed run overwrites it). */

@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import { AppConfig } from '../../../config/src/index.js';
 import { NotFound } from '../../../common/src/index.js';
 import { MigrationRunInProgress, TenantNotProvisioned } from '../tenancy.errors.js';
-import { LATEST_TENANT_VERSION, migrateTenantSchema, withSessionLock } from '../../../database/src/index.js';
+import { LATEST_TENANT_VERSION, migrateTenantSchema, migrateTenantSchemaSql, withSessionLock } from '../../../database/src/index.js';
 import { MigrationRunsRepository, type RunOrigin } from './migration-runs.repository.js';
 import { type TenantSchemaRef, TenantSchemasRepository } from './tenant-schemas.repository.js';
 
@@ -183,11 +183,24 @@ export class TenantSchemaUpgrader {
     const started = performance.now();
     const ms = (): number => Math.round(performance.now() - started);
     const holdMs = Number(this.config.failpoint('migrate.sleep_ms') ?? 0);
+    // The common case in one round trip: the ledger where the tenants row says, the migrations,
+    // the ledger rows and the run's record, one transaction. Anything else (the ledger elsewhere,
+    // a migration that fails) rolls it all back and takes the path below, which reads the ledger
+    // first and reports the failure.
+    const script = holdMs > 0 ? null : migrateTenantSchemaSql(t.schema_name, t.schema_version);
+    if (script) {
+      try {
+        await this.schemas.script(`BEGIN;\n${script};\n${this.runs.successSql(runId, t, t.schema_version, LATEST_TENANT_VERSION)};\nCOMMIT`);
+        return { slug: t.slug, fromVersion: t.schema_version, toVersion: LATEST_TENANT_VERSION, status: 'ok', ms: ms() };
+      } catch {
+        // rolled back: the path below decides
+      }
+    }
     try {
       const r = await this.schemas.transaction(async (runner) => {
         const res = await migrateTenantSchema(runner, t.schema_name);
         if (holdMs > 0) await this.schemas.holdTransaction(runner, holdMs);
-        await this.runs.recordSuccess(runner, runId, t, { ...res, status: 'ok', ms: ms() });
+        await this.runs.recordSuccess(runner, runId, t, res);
         return res;
       });
       return { slug: t.slug, fromVersion: r.fromVersion, toVersion: r.toVersion, status: 'ok', ms: ms() };

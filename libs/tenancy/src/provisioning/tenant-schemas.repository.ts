@@ -43,6 +43,11 @@ export class TenantSchemasRepository {
     return this.owner.transaction(fn);
   }
 
+  /** Statements as one transaction in one round trip (OwnerDb.script). */
+  script(sql: string): Promise<void> {
+    return this.owner.script(sql);
+  }
+
   /** Locks the tenant row (FOR UPDATE) and says whether its schema and role exist. Null: no such tenant. */
   async lockForProvisioning(runner: QueryRunner, tenantId: string): Promise<LockedTenant | null> {
     const rows = (await runner.query(`SELECT ${REF_COLUMNS} FROM public.tenants WHERE id = $1 FOR UPDATE`, [tenantId])) as TenantSchemaRef[];
