@@ -402,13 +402,9 @@ export async function alternatingRuns(tag, { stack, apiPid, order, target, conne
  * long: tenants straight into the database (superuser URL) as provisioning leaves them, active at
  * the latest version: the schema and its tables owned by the owner role, the tenant's role with
  * its grants, the tenants row and the owner's membership. `concurrency` connections at once.
- * One difference: the role and its two memberships (the tenant group, the runtime role) are
- * created by the superuser, not the owner. A role the owner creates makes the owner an ADMIN
- * member of it (PostgreSQL 16+), and each later role grant by the owner recomputes the owner's
- * memberships, one per tenant: creation by the owner slows down linearly with the tenants
- * (measured on the 2-core machine: 6 ms a tenant at 500 tenants, 44 ms at 3,000), the
- * superuser's stays flat. The memberships come last: a grant of the tenant group locks it until
- * COMMIT, so the schemas' DDL (~70 ms of CPU each) runs in parallel and only the grants queue.
+ * The role is made last (the schema's DDL, ~70 ms of CPU each, runs in parallel; a grant of the
+ * tenant group locks it until COMMIT), through one of the owner's 64 creator roles as
+ * provisioning does (TENANT_ROLE_CREATORS in libs/database/src/tenant-roles.ts).
  * The runtime path (SET ROLE by the runtime role) is the same.
  */
 export async function createTenantsThroughSql(databaseUrl, ownerId, slugs, concurrency = 3) {
@@ -425,21 +421,16 @@ export async function createTenantsThroughSql(databaseUrl, ownerId, slugs, concu
         const schema = tenantSchemaName(slug);
         const id = randomUUID();
         const role = tenantRoleName(id);
-        const [create, ...rest] = createTenantRoleSql(role, schema, { app: APP_ROLE, owner: OWNER_ROLE }).split(';\n');
-        const isMembership = (sql) => /^GRANT \S+ TO/.test(sql);
-        if (!create.startsWith('CREATE ROLE')) throw new Error(`createTenantRoleSql no longer starts with CREATE ROLE: ${create}`);
+        // As the owner, as provisioning does (the role through its creator, see TENANT_ROLE_CREATORS).
         await client.query(`BEGIN;
-          ${create};
           SET LOCAL ROLE ${quoteIdent(OWNER_ROLE)};
           ${createTenantSchemaSql(schema)};
-          ${rest.filter((sql) => !isMembership(sql)).join(';\n')};
+          ${createTenantRoleSql(role, schema, { app: APP_ROLE, owner: OWNER_ROLE })};
           WITH t AS (
             INSERT INTO public.tenants (id, slug, name, schema_name, plan, owner_id, status, schema_version)
             VALUES (${quoteLiteral(id)}, ${quoteLiteral(slug)}, ${quoteLiteral(slug)}, ${quoteLiteral(schema)}, 'starter', ${quoteLiteral(ownerId)}, 'active', ${LATEST_TENANT_VERSION})
             RETURNING id)
           INSERT INTO public.memberships (tenant_id, user_id, role) SELECT id, ${quoteLiteral(ownerId)}, 'owner' FROM t;
-          RESET ROLE;
-          ${rest.filter(isMembership).join(';\n')};
           COMMIT`);
       }
     }));

@@ -27,6 +27,11 @@ export class OwnerDb implements OnApplicationShutdown {
     @Inject(DATABASE_OPTIONS) private readonly options: DatabaseOptions,
   ) {}
 
+  /** The owner role's name (DATABASE_OWNER_URL's user, or DATABASE_URL's when one role does both). */
+  get roleName(): string {
+    return this.config.ownerRoleName;
+  }
+
   /** One transaction on one owner connection: committed when fn resolves, rolled back when it throws. */
   async transaction<T>(fn: (runner: QueryRunner) => Promise<T>): Promise<T> {
     const dataSource = await this.pool();

@@ -109,7 +109,7 @@ export class TenantArchiveRepository {
    * the tenant row, in the caller's transaction. Usage records stay (billing outlives a tenant).
    */
   async dropTenant(runner: QueryRunner, tenant: ArchivedTenant): Promise<void> {
-    await runner.query(`DROP SCHEMA IF EXISTS ${quoteIdent(tenant.schema_name)} CASCADE;\n${dropTenantRoleSql(tenantRoleName(tenant.id))}`);
+    await runner.query(`DROP SCHEMA IF EXISTS ${quoteIdent(tenant.schema_name)} CASCADE;\n${dropTenantRoleSql(tenantRoleName(tenant.id), this.owner.roleName)}`);
     await runner.query(`UPDATE public.tenants SET suspended_by_tenant = NULL WHERE suspended_by_tenant = $1`, [tenant.id]);
     await runner.query(`DELETE FROM public.tenants WHERE id = $1`, [tenant.id]);
   }

@@ -4,6 +4,7 @@ import {
   createTenantRoleSql,
   createTenantSchemaSql,
   dropTenantRoleSql,
+  renameTenantRoleSql,
   LATEST_TENANT_VERSION,
   OwnerDb,
   quoteIdent,
@@ -87,7 +88,7 @@ export class TenantSchemasRepository {
   ): Promise<void> {
     const role = tenantRoleName(tenant.id);
     let ddl = '';
-    if ('spare' in how) ddl = `ALTER SCHEMA ${quoteIdent(how.spare)} RENAME TO ${quoteIdent(tenant.schema_name)};\nALTER ROLE ${quoteIdent(how.spare)} RENAME TO ${quoteIdent(role)};\n`;
+    if ('spare' in how) ddl = `ALTER SCHEMA ${quoteIdent(how.spare)} RENAME TO ${quoteIdent(tenant.schema_name)};\n${renameTenantRoleSql(how.spare, role, roles.owner)};\n`;
     else if ('create' in how) ddl = `${createTenantSchemaSql(tenant.schema_name)};\n${createTenantRoleSql(role, tenant.schema_name, roles)};\n`;
     else if ('roleOnly' in how) ddl = `${createTenantRoleSql(role, tenant.schema_name, roles)};\n`;
     await runner.query(
@@ -140,7 +141,7 @@ export class TenantSchemasRepository {
   async dropSpare(runner: QueryRunner, name: string): Promise<boolean> {
     const gone = (await runner.query(`DELETE FROM public.schema_pool WHERE schema_name = $1 RETURNING 1`, [name])) as [unknown[], number];
     if (gone[1] === 0) return false;
-    await runner.query(`DROP SCHEMA IF EXISTS ${quoteIdent(name)} CASCADE;\n${dropTenantRoleSql(name)}`);
+    await runner.query(`DROP SCHEMA IF EXISTS ${quoteIdent(name)} CASCADE;\n${dropTenantRoleSql(name, this.owner.roleName)}`);
     return true;
   }
 
