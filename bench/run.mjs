@@ -9,7 +9,8 @@
 // (issue 20: P4 and P3 at 10,000 tenants, with and without tenant-affine connections; about
 // 27 minutes on the 2-core machine, 20 of them creating the tenants; `npm run bench:scale`), and
 // `invalidation` (issue 20: how soon a tenant change answered by one API process shows on the
-// others, with 2 and 4 processes; about a minute).
+// others, with 2 and 4 processes; about a minute), and `roles` (issue 20: the time to make a
+// tenant's role with up to 10,000 existing, through the creator roles against by the owner).
 //
 // The benchmarks run from a private snapshot of dist/ and bench/ (in the OS temp dir, so no
 // linter or test runner of the checkout sees it), so a concurrent `npm test` or
@@ -33,7 +34,7 @@ const BENCHES = {
   p5: ['p5-metering.mjs', 'runP5'],
 };
 /** Diagnostics, run only when named. */
-const EXTRA = { uow: ['uow-breakdown.mjs', 'runUow'], p6: ['p6-load.mjs', 'runP6'], ingest: ['p5-metering.mjs', 'runIngest'], rollup: ['p5-metering.mjs', 'runRollup'], search: ['search.mjs', 'runSearch'], upload: ['upload.mjs', 'runUpload'], auth: ['auth.mjs', 'runAuth'], scale: ['scale.mjs', 'runScale'], invalidation: ['invalidation.mjs', 'runInvalidation'] };
+const EXTRA = { uow: ['uow-breakdown.mjs', 'runUow'], p6: ['p6-load.mjs', 'runP6'], ingest: ['p5-metering.mjs', 'runIngest'], rollup: ['p5-metering.mjs', 'runRollup'], search: ['search.mjs', 'runSearch'], upload: ['upload.mjs', 'runUpload'], auth: ['auth.mjs', 'runAuth'], scale: ['scale.mjs', 'runScale'], invalidation: ['invalidation.mjs', 'runInvalidation'], roles: ['role-grants.mjs', 'runRoleGrants'] };
 
 const names = process.argv.slice(2).map((n) => n.toLowerCase());
 const unknown = names.filter((n) => !BENCHES[n] && !EXTRA[n]);

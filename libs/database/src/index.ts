@@ -14,7 +14,7 @@ export { TENANT_PLANS, TENANT_STATUSES } from './entities/tenant.types.js';
 export type { Suspender, TenantPlan, TenantStatus } from './entities/tenant.types.js';
 export { UserEntity } from './entities/user.entity.js';
 export { localSearchPathSql, quoteIdent, quoteLiteral, SPARE_SCHEMA_PREFIX, TENANT_ROLE_PREFIX, TENANT_SCHEMA_PREFIX, membershipRefreshSql, tenantContextSql, tenantRoleName, tenantSchemaName } from './sql.util.js';
-export { asRoleAdminSql, createTenantRoleSql, creatorRoleName, dropTenantRoleSql, renameTenantRoleSql, TENANT_ROLE_CREATORS, tenantGroupRoleName, tenantGroupSql } from './tenant-roles.js';
+export { asRoleAdminSql, createTenantRoleSql, creatorRoleName, dropTenantRoleSql, renameTenantRoleSql, TENANT_ROLE_CREATORS, tenantGroupName, tenantGroupRoleName, tenantGroupSql } from './tenant-roles.js';
 export { NoTenantContextError, ROLE_CHANGE_MARGIN_MS, TenantDb, tenantRef } from './tenant-db.js';
 export type { TenantRef, UnitOfWorkOptions } from './tenant-db.js';
 export { affinityClass, TenantPools } from './tenant-pools.js';

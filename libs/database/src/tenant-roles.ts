@@ -2,14 +2,24 @@ import { quoteIdent, quoteLiteral } from './sql.util.js';
 import { affinityClass } from './tenant-pools.js';
 
 /**
- * The group every tenant role belongs to, named after the owner role that creates both: it
- * holds what all tenants may touch in public (row-level security narrows it to their own
- * rows). Granted once, at migrations, never per tenant: concurrent GRANTs on one table
- * collide in PostgreSQL ("tuple concurrently updated"), while joining a group only adds a
- * membership row.
+ * The group tenant roles belonged to before the groups were split (see tenantGroupName), named
+ * after the owner role that creates them: roles made then are still in it, so it keeps its grants.
  */
 export function tenantGroupRoleName(ownerRole: string): string {
   return `${ownerRole}_tenants`;
+}
+
+/**
+ * The group a tenant role belongs to, one of TENANT_ROLE_CREATORS (the same hash picks the
+ * role's creator): a group holds what all tenants may touch in public (row-level security
+ * narrows it to their own rows). Granted once, at migrations, never per tenant: concurrent
+ * GRANTs on one table collide in PostgreSQL ("tuple concurrently updated"), while joining a
+ * group only adds a membership row. Split because a GRANT of a role reads all of that role's
+ * members and locks it until COMMIT: with one group, every provisioning read every tenant
+ * role's membership and waited for the one before it.
+ */
+export function tenantGroupName(ownerRole: string, i: number): string {
+  return `${ownerRole}_tenants_${i}`;
 }
 
 /**
@@ -42,22 +52,28 @@ function creatorRoleNames(ownerRole: string): string[] {
 }
 
 /**
- * The group, its grants and the creator roles (idempotent; run by the owner role after public
- * migrations). A creator may become nothing but itself for the owner (SET, no INHERIT), and
- * holds ADMIN OPTION on the group so that it can put new tenant roles in it.
+ * The groups, their grants and the creator roles (idempotent; run by the owner role after
+ * public migrations). A creator may become nothing but itself for the owner (SET, no INHERIT),
+ * and holds ADMIN OPTION on its group so that it can put the tenant roles it makes in it.
  */
 export function tenantGroupSql(ownerRole: string): string {
-  const group = tenantGroupRoleName(ownerRole);
+  const groups = [tenantGroupRoleName(ownerRole), ...Array.from({ length: TENANT_ROLE_CREATORS }, (_, i) => tenantGroupName(ownerRole, i))];
   const creators = creatorRoleNames(ownerRole).map(quoteLiteral).join(', ');
+  const grants = TENANT_PUBLIC_GRANTS.map((g) => `EXECUTE format(${quoteLiteral(`GRANT ${g.privileges} ON public.${quoteIdent(g.table)} TO %I`)}, g);`).join('\n        ');
   return [
-    `DO $$ BEGIN CREATE ROLE ${quoteIdent(group)} NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
-    ...TENANT_PUBLIC_GRANTS.map((g) => `GRANT ${g.privileges} ON public.${quoteIdent(g.table)} TO ${quoteIdent(group)}`),
-    `DO $$ DECLARE c text; BEGIN
+    `DO $$ DECLARE g text; BEGIN
+      FOREACH g IN ARRAY ARRAY[${groups.map(quoteLiteral).join(', ')}] LOOP
+        BEGIN EXECUTE format('CREATE ROLE %I NOLOGIN', g); EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+        ${grants}
+      END LOOP;
+    END $$`,
+    `DO $$ DECLARE i int; c text; BEGIN
       IF current_setting('server_version_num')::int < 160000 THEN RETURN; END IF;
-      FOREACH c IN ARRAY ARRAY[${creators}] LOOP
+      FOR i IN 0..${TENANT_ROLE_CREATORS - 1} LOOP
+        c := (ARRAY[${creators}])[i + 1];
         BEGIN EXECUTE format('CREATE ROLE %I NOLOGIN CREATEROLE', c); EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
         EXECUTE format('GRANT %I TO %I WITH INHERIT FALSE, SET TRUE', c, ${quoteLiteral(ownerRole)});
-        EXECUTE format('GRANT %I TO %I WITH ADMIN OPTION, INHERIT FALSE, SET FALSE', ${quoteLiteral(group)}, c);
+        EXECUTE format('GRANT %I TO %I WITH ADMIN OPTION, INHERIT FALSE, SET FALSE', ${quoteLiteral(`${ownerRole}_tenants_`)} || i, c);
       END LOOP;
     END $$`,
   ].join(';\n');
@@ -95,12 +111,13 @@ export function asRoleAdminSql(role: string, ownerRole: string, statements: stri
 export function createTenantRoleSql(role: string, schemaName: string, roles: { app: string; owner: string }): string {
   const r = quoteIdent(role);
   const s = quoteIdent(schemaName);
-  const creator = creatorRoleName(roles.owner, affinityClass(role, TENANT_ROLE_CREATORS));
+  const shard = affinityClass(role, TENANT_ROLE_CREATORS);
+  const creator = creatorRoleName(roles.owner, shard);
   return [
     // The role and its memberships, made by its creator when there is one (TENANT_ROLE_CREATORS).
     setLocalRoleSql(`SELECT rolname FROM pg_roles WHERE rolname = ${quoteLiteral(creator)}`),
     `CREATE ROLE ${r} NOLOGIN`,
-    `GRANT ${quoteIdent(tenantGroupRoleName(roles.owner))} TO ${r}`,
+    `GRANT ${quoteIdent(tenantGroupName(roles.owner, shard))} TO ${r}`,
     `GRANT ${r} TO ${quoteIdent(roles.app)}`,
     `SET LOCAL ROLE ${quoteIdent(roles.owner)}`,
     `GRANT USAGE ON SCHEMA ${s} TO ${r}`,
