@@ -8,16 +8,22 @@ const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS _migrations (
   applied_at timestamptz NOT NULL DEFAULT now()
 )`;
 
+/** A tenant migration and its ledger row, as one simple-protocol text. */
+function migrationSql(m: (typeof TENANT_MIGRATIONS)[number]): string {
+  return `${m.up};\nINSERT INTO _migrations (version, name) VALUES (${m.version}, ${quoteLiteral(m.name)})`;
+}
+
+/** The key of the transaction-level advisory lock that serialises a schema's migrations. */
+function migrationLockSql(schemaName: string): string {
+  return `SELECT pg_advisory_xact_lock(hashtext(${quoteLiteral(`tenantry:migrate:${schemaName}`)}))`;
+}
+
 /**
  * SQL (one simple-protocol round trip) that creates a schema and brings it to the latest
  * tenant version. Runs inside the caller's transaction: all of it or none of it lands.
  */
 export function createTenantSchemaSql(schemaName: string): string {
-  const parts = [`CREATE SCHEMA ${quoteIdent(schemaName)}`, localSearchPathSql(schemaName), LEDGER_DDL];
-  for (const m of TENANT_MIGRATIONS) {
-    parts.push(m.up, `INSERT INTO _migrations (version, name) VALUES (${m.version}, ${quoteLiteral(m.name)})`);
-  }
-  return parts.join(';\n');
+  return [`CREATE SCHEMA ${quoteIdent(schemaName)}`, localSearchPathSql(schemaName), LEDGER_DDL, ...TENANT_MIGRATIONS.map(migrationSql)].join(';\n');
 }
 
 /**
@@ -32,12 +38,12 @@ export function migrateTenantSchemaSql(schemaName: string, fromVersion: number):
   if (pending.length === 0) return null;
   const v = Math.trunc(fromVersion);
   return [
-    `SELECT pg_advisory_xact_lock(hashtext(${quoteLiteral(`tenantry:migrate:${schemaName}`)}))`,
+    migrationLockSql(schemaName),
     localSearchPathSql(schemaName),
     // A schema past version 0 has its ledger (if not, the guard fails and the caller falls back).
     ...(v === 0 ? [LEDGER_DDL] : []),
     `DO $$ BEGIN IF (SELECT coalesce(max(version), 0) FROM _migrations) <> ${v} THEN RAISE EXCEPTION 'the ledger is not at version ${v}' USING ERRCODE = 'TK409'; END IF; END $$`,
-    ...pending.flatMap((m) => [m.up, `INSERT INTO _migrations (version, name) VALUES (${m.version}, ${quoteLiteral(m.name)})`]),
+    ...pending.map(migrationSql),
   ].join(';\n');
 }
 
@@ -52,14 +58,10 @@ export interface SchemaMigrationResult {
  * schema's `_migrations` ledger says what is done, so a rerun applies nothing twice.
  */
 export async function migrateTenantSchema(runner: QueryRunner, schemaName: string): Promise<SchemaMigrationResult> {
-  await runner.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`tenantry:migrate:${schemaName}`]);
-  await runner.query(`${localSearchPathSql(schemaName)}; ${LEDGER_DDL}`);
+  await runner.query(`${migrationLockSql(schemaName)};\n${localSearchPathSql(schemaName)};\n${LEDGER_DDL}`);
   const rows = (await runner.query(`SELECT coalesce(max(version), 0)::int AS v FROM _migrations`)) as Array<{ v: number }>;
   const fromVersion = rows[0]?.v ?? 0;
   const pending = TENANT_MIGRATIONS.filter((m) => m.version > fromVersion);
-  for (const m of pending) {
-    await runner.query(m.up);
-    await runner.query(`INSERT INTO _migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
-  }
+  for (const m of pending) await runner.query(migrationSql(m));
   return { fromVersion, toVersion: Math.max(fromVersion, LATEST_TENANT_VERSION) };
 }

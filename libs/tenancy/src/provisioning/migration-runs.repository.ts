@@ -72,9 +72,10 @@ export class MigrationRunsRepository {
    */
   successSql(runId: string, tenant: TenantSchemaRef, fromVersion: number, toVersion: number): string {
     const [run, id, slug] = [runId, tenant.id, tenant.slug].map(quoteLiteral);
-    return `WITH v AS (UPDATE public.tenants SET schema_version = ${toVersion}, updated_at = now() WHERE id = ${id})
+    const [from, to] = [fromVersion, toVersion].map(Math.trunc);
+    return `WITH v AS (UPDATE public.tenants SET schema_version = ${to}, updated_at = now() WHERE id = ${id})
        INSERT INTO public.tenant_migration_runs (run_id, tenant_id, slug, from_version, to_version, status, error, ms)
-       VALUES (${run}, ${id}, ${slug}, ${fromVersion}, ${toVersion}, 'ok', NULL, (extract(epoch FROM clock_timestamp() - now()) * 1000)::int)
+       VALUES (${run}, ${id}, ${slug}, ${from}, ${to}, 'ok', NULL, (extract(epoch FROM clock_timestamp() - now()) * 1000)::int)
        ON CONFLICT (run_id, tenant_id) DO UPDATE SET from_version = EXCLUDED.from_version, to_version = EXCLUDED.to_version,
          status = 'ok', error = NULL, ms = EXCLUDED.ms, at = now()`;
   }
