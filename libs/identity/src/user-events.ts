@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../../config/src/index.js';
-import { REDIS } from '../../redis/src/index.js';
+import { publishChange, REDIS } from '../../redis/src/index.js';
 
 export interface UserChanged {
   id: string;
@@ -13,7 +13,7 @@ export function userEventsChannel(config: AppConfig): string {
 
 /**
  * Tells every API process that a user changed (admin flag, password, deleted), so their
- * user caches drop it at once. Published after the change is committed.
+ * user caches drop it at once (this process's synchronously). Published after the change is committed.
  */
 @Injectable()
 export class UserEvents {
@@ -23,6 +23,6 @@ export class UserEvents {
   ) {}
 
   async changed(event: UserChanged): Promise<void> {
-    await this.redis.publish(userEventsChannel(this.config), JSON.stringify(event));
+    await publishChange(this.redis, userEventsChannel(this.config), event);
   }
 }

@@ -1,23 +1,20 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { NotFound } from '../../common/src/index.js';
 import { UserOwnsTenants } from './identity.errors.js';
 import type { UserEntity } from '../../database/src/index.js';
 import { hashPassword } from './password.util.js';
-import { UserDirectory } from './user-directory.js';
 import { UserEvents } from './user-events.js';
 import { UsersRepository } from './users.repository.js';
 
 /**
  * Changes to a user that must take effect at once on every API process: each one is
- * published (user-changed) after it is committed, and dropped from this process's cache.
+ * published (user-changed) after it is committed (this process's caches drop it synchronously).
  */
 @Injectable()
 export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly events: UserEvents,
-    // Only API processes cache users; the CLI just publishes.
-    @Optional() private readonly directory?: UserDirectory,
   ) {}
 
   /** Sets the password; every token issued before stops working. */
@@ -44,7 +41,6 @@ export class UsersService {
   }
 
   private async changed(id: string): Promise<void> {
-    this.directory?.forget(id);
     await this.events.changed({ id });
   }
 }

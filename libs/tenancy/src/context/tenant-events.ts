@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../../../config/src/index.js';
-import { REDIS } from '../../../redis/src/index.js';
+import { publishChange, REDIS } from '../../../redis/src/index.js';
 
 export interface TenantChanged {
   id: string;
@@ -15,7 +15,7 @@ export function tenantEventsChannel(config: AppConfig): string {
 
 /**
  * Tells every API process that a tenant (or its memberships) changed, so their caches
- * drop it at once. Published after the change is committed.
+ * drop it at once (this process's synchronously). Published after the change is committed.
  */
 @Injectable()
 export class TenantEvents {
@@ -25,6 +25,6 @@ export class TenantEvents {
   ) {}
 
   async changed(event: TenantChanged): Promise<void> {
-    await this.redis.publish(tenantEventsChannel(this.config), JSON.stringify(event));
+    await publishChange(this.redis, tenantEventsChannel(this.config), event);
   }
 }

@@ -6,7 +6,6 @@ import { NotFound } from '../../../common/src/index.js';
 import type { MemberRole } from '../../../database/src/index.js';
 import { generateInvitationToken } from '../../../identity/src/index.js';
 import type { AccessContext } from '../../../rbac/src/index.js';
-import { TenantDirectory } from '../context/tenant-directory.js';
 import { TenantEvents } from '../context/tenant-events.js';
 import { AlreadyMember, LastOwner, MemberLimitReached, OwnersOnly, TransferTargetNotMember } from '../tenancy.errors.js';
 import type { TenantDto } from '../tenants/tenant.dto.js';
@@ -51,7 +50,6 @@ export class MembersService {
     private readonly repo: MembersRepository,
     private readonly tenants: TenantsRepository,
     private readonly tenantsService: TenantsService,
-    private readonly directory: TenantDirectory,
     private readonly events: TenantEvents,
     private readonly audit: AuditLog,
     private readonly mailer: Mailer,
@@ -220,7 +218,6 @@ export class MembersService {
 
   /** After the commit: every API process drops the tenant's cached roles (this one too, synchronously). */
   private async announce(tenant: TenantRow): Promise<void> {
-    this.directory.forget({ id: tenant.id, slug: tenant.slug });
     await this.events.changed({ id: tenant.id, slug: tenant.slug });
   }
 }

@@ -8,7 +8,6 @@ import { AppConfig } from '../../../config/src/index.js';
 import { AuthService, UsersRepository } from '../../../identity/src/index.js';
 import type { MemberRole } from '../../../database/src/index.js';
 import { TenantSecrets } from '../../../secrets/src/index.js';
-import { TenantDirectory } from '../context/tenant-directory.js';
 import { TenantEvents } from '../context/tenant-events.js';
 import { MembersRepository } from '../members/members.repository.js';
 import { slugProblem } from '../tenants/slug.util.js';
@@ -80,7 +79,6 @@ export class SsoService {
     private readonly users: UsersRepository,
     private readonly auth: AuthService,
     private readonly audit: AuditLog,
-    private readonly directory: TenantDirectory,
     private readonly events: TenantEvents,
     private readonly appConfig: AppConfig,
   ) {}
@@ -235,7 +233,6 @@ export class SsoService {
     });
     if (joined.role) {
       this.logger.log(`tenant ${tenant.slug}: user ${joined.userId} joined through SSO as ${joined.role}`);
-      this.directory.forget({ id: tenant.id, slug: tenant.slug });
       await this.events.changed({ id: tenant.id, slug: tenant.slug });
     }
     return joined.userId;

@@ -360,7 +360,6 @@ export class TenantsService {
 
   private async changed(before: TenantRow): Promise<TenantDto> {
     await this.events.changed({ id: before.id, slug: before.slug });
-    this.directory.forget({ id: before.id, slug: before.slug });
     return toTenantDto(await this.load(before.id));
   }
 }
