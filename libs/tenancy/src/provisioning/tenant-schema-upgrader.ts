@@ -187,10 +187,15 @@ export class TenantSchemaUpgrader {
     // the ledger rows and the run's record, one transaction. Anything else (the ledger elsewhere,
     // a migration that fails) rolls it all back and takes the path below, which reads the ledger
     // first and reports the failure.
+    // Its commit does not wait for the WAL flush (synchronous_commit off, this transaction only):
+    // a crash of PostgreSQL may lose the last fraction of a second of tenants, each wholly (DDL,
+    // ledger, version and record are one transaction), and a rerun migrates them again. The run's
+    // finish below is an ordinary commit, which flushes the WAL up to it: once a run is reported
+    // finished, every tenant it migrated is durable.
     const script = holdMs > 0 ? null : migrateTenantSchemaSql(t.schema_name, t.schema_version);
     if (script) {
       try {
-        await this.schemas.script(`BEGIN;\n${script};\n${this.runs.successSql(runId, t, t.schema_version, LATEST_TENANT_VERSION)};\nCOMMIT`);
+        await this.schemas.script(`BEGIN;\nSET LOCAL synchronous_commit = off;\n${script};\n${this.runs.successSql(runId, t, t.schema_version, LATEST_TENANT_VERSION)};\nCOMMIT`);
         return { slug: t.slug, fromVersion: t.schema_version, toVersion: LATEST_TENANT_VERSION, status: 'ok', ms: ms() };
       } catch {
         // rolled back: the path below decides
