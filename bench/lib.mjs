@@ -338,13 +338,15 @@ export async function postgresPids(stack) {
  * (A backend that ended during the run takes the CPU it spent since start() with it, uncounted.)
  */
 export async function cpuMeter(stack, apiPid) {
+  const apiPids = [apiPid].flat(); // one API process, or several (their CPU summed)
+  const apiCpu = async () => (await Promise.all(apiPids.map(async (pid) => (await cpuMs(pid)) ?? 0))).reduce((a, b) => a + b, 0);
   const snapshot = async () => {
     const pg = new Map();
     for (const pid of await postgresPids(stack)) {
       const cpu = await procCpu(pid);
       if (cpu) pg.set(`${pid}/${cpu.start}`, cpu.ms);
     }
-    return { api: (await cpuMs(apiPid)) ?? 0, pg };
+    return { api: await apiCpu(), pg };
   };
   const before = await snapshot();
   return async () => {

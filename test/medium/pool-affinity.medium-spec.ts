@@ -10,6 +10,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type AppConfig, loadConfig } from '../../libs/config/src/index.js';
 import {
+  AFFINITY_PATIENCE_MS,
   affinityClass,
   createDataSource,
   createTenantRoleSql,
@@ -180,6 +181,35 @@ describe('tenant-affine connections (DB_POOL_AFFINITY)', () => {
       // very end, when a sub-pool whose class is done may serve the last of another's queue.
       const servedOwn = seen.filter((s) => [...classesOfPid.get(s.pid)!][0] === s.c).length;
       expect(servedOwn).toBeGreaterThanOrEqual(seen.length - 8);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('patience: a unit of work whose home connection is busy waits for it rather than take an idle one elsewhere, for AFFINITY_PATIENCE_MS, then strays', async () => {
+    const stack = await open({ DB_POOL_SIZE: '4', DB_POOL_AFFINITY: String(K) });
+    const pools = stack.tenantDb.affinity!;
+    const [a, b] = classes[0]!;
+    const pidOf = (client: pg.PoolClient): number => (client as unknown as { processID: number }).processID; // pg's backend pid
+    try {
+      // Every sub-pool has its connection open and idle: stealing would cost nothing to wait for.
+      await Promise.all(classes.map((c) => pools.acquire(c[0]!.id).then(([, release]) => release())));
+      const [home, releaseHome] = await pools.acquire(a!.id);
+      const waiting = pools.acquire(b!.id);
+      expect(pools.counts()[0]!.waiting).toBe(1);
+      releaseHome(); // within the patience: the home connection serves it
+      const [same, releaseSame] = await waiting;
+      expect(pidOf(same)).toBe(pidOf(home));
+      // Held past the patience: it strays to another sub-pool's idle connection.
+      const t0 = Date.now();
+      const strayed = pools.acquire(b!.id);
+      const [other, releaseOther] = await strayed;
+      expect(pidOf(other)).not.toBe(pidOf(same));
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(AFFINITY_PATIENCE_MS - 1);
+      expect(Date.now() - t0).toBeLessThan(1000);
+      releaseSame();
+      releaseOther();
+      expect(pools.counts().every((c) => c.waiting === 0 && c.idle === c.total)).toBe(true);
     } finally {
       await stack.close();
     }

@@ -53,8 +53,14 @@ describe('pool recycling', () => {
     expect(new Set(pids).size).toBeGreaterThanOrEqual(2);
   });
 
+  it('DB_POOL_IDLE_TIMEOUT_S: a connection idle longer is closed (1), kept by default (10) and with 0 (never)', async () => {
+    expect(new Set(await backendsServing(2, { DB_POOL_IDLE_TIMEOUT_S: '1' }, 1500)).size).toBe(2);
+    expect(new Set(await backendsServing(2, {}, 1500)).size).toBe(1);
+    expect(new Set(await backendsServing(2, { DB_POOL_IDLE_TIMEOUT_S: '0' }, 1500)).size).toBe(1);
+  }, 30_000);
+
   it('refuses a negative or fractional value, naming the variable', () => {
-    for (const bad of [{ DB_POOL_MAX_USES: '-1' }, { DB_POOL_MAX_LIFETIME_S: '1.5' }]) {
+    for (const bad of [{ DB_POOL_MAX_USES: '-1' }, { DB_POOL_MAX_LIFETIME_S: '1.5' }, { DB_POOL_IDLE_TIMEOUT_S: '-1' }]) {
       expect(() => loadConfig({ DATABASE_URL: medium.config.databaseUrl, REDIS_URL: shared.redisUrl, JWT_SECRET: 'x'.repeat(40), ...bad })).toThrow(Object.keys(bad)[0]!);
     }
   });

@@ -78,6 +78,15 @@ export class AppConfig {
   DB_POOL_MAX_LIFETIME_S = 0;
 
   /**
+   * A pooled connection idle this long, in seconds, is closed (0: never; pg-pool's 10 by
+   * default). Closing it drops the catalog caches of every schema its backend touched, which the
+   * next burst then rebuilds: with thousands of tenants, keep connections (e.g. 300) and bound
+   * their memory with affinity and recycling instead (README "Running many tenants").
+   */
+  @Type(() => Number) @IsInt() @Min(0) @Max(86_400)
+  DB_POOL_IDLE_TIMEOUT_S = 10;
+
+  /**
    * Tenant-affine connections: the tenant units of work (TenantDb.run) take their connection
    * from one of this many sub-pools, chosen by a hash of the tenant id, which share
    * DB_POOL_SIZE between them; each backend then caches the catalog of ~1/k of the tenant

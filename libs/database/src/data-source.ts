@@ -41,6 +41,7 @@ export function createDataSource(
       // Recycling (pg-pool): each backend's catalog caches grow with the schemas it touches.
       maxUses: config.DB_POOL_MAX_USES || undefined,
       maxLifetimeSeconds: config.DB_POOL_MAX_LIFETIME_S || undefined,
+      idleTimeoutMillis: config.DB_POOL_IDLE_TIMEOUT_S * 1000,
     },
   });
 }

@@ -17,7 +17,7 @@ export { localSearchPathSql, quoteIdent, quoteLiteral, SPARE_SCHEMA_PREFIX, TENA
 export { asRoleAdminSql, createTenantRoleSql, creatorRoleName, dropTenantRoleSql, renameTenantRoleSql, TENANT_ROLE_CREATORS, tenantGroupName, tenantGroupRoleName, tenantGroupSql } from './tenant-roles.js';
 export { NoTenantContextError, ROLE_CHANGE_MARGIN_MS, TenantDb, tenantRef } from './tenant-db.js';
 export type { TenantRef, UnitOfWorkOptions } from './tenant-db.js';
-export { affinityClass, TenantPools } from './tenant-pools.js';
+export { AFFINITY_PATIENCE_MS, affinityClass, TenantPools } from './tenant-pools.js';
 export type { SubPoolCounts } from './tenant-pools.js';
 export { LATEST_TENANT_VERSION, TENANT_MIGRATIONS } from './tenant-migrations/index.js';
 export type { TenantMigration } from './tenant-migrations/tenant-migration.js';

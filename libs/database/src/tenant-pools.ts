@@ -19,10 +19,25 @@ export type Lease = [client: pg.PoolClient, release: (error?: unknown) => void];
 interface Waiter {
   seq: number;
   home: number;
+  /** Another sub-pool may serve it: it waited AFFINITY_PATIENCE_MS, or its home is overloaded. */
+  stray: boolean;
   resolve(lease: Lease): void;
   reject(error: unknown): void;
   timer?: NodeJS.Timeout;
+  patience?: NodeJS.Timeout;
 }
+
+/**
+ * How long a unit of work waits for its home sub-pool before another sub-pool's idle connection
+ * may serve it: a few units of work. Waiting that long keeps a backend on its own share of
+ * the schemas; taking any idle connection at once spread every class over every backend within
+ * minutes (P4: 1,300 of 2,000 schemas per backend at k=8), and with it their catalog memory and
+ * the cost of building it.
+ */
+export const AFFINITY_PATIENCE_MS = 10;
+
+/** Queued units of work per connection of their home sub-pool at which the next one strays at once (skew). */
+export const AFFINITY_OVERLOAD = 4;
 
 /** What a sub-pool holds now (tests, diagnostics). */
 export interface SubPoolCounts {
@@ -41,18 +56,21 @@ export interface SubPoolCounts {
  * units of work take their connection from its home sub-pool, affinityClass(tenant id), so a
  * backend only caches the catalog of ~1/k of the tenant schemas.
  *
- * The fallback rule, so that skewed load never waits while a connection sits unused:
+ * The fallback rule, so that skewed load never waits long while a connection sits unused:
  * 1. The home sub-pool serves if it can without waiting (an idle connection, or room to open
  *    one) and no unit of work is already queued for it.
- * 2. Otherwise another sub-pool with no queue of its own serves: the one with the most idle
+ * 2. Otherwise the unit of work queues on its home sub-pool, and becomes a stray, which another
+ *    sub-pool may serve, after AFFINITY_PATIENCE_MS; at once if AFFINITY_OVERLOAD times as many
+ *    are queued there as the sub-pool has connections (skew: its home cannot keep up).
+ * 3. A stray is served by another sub-pool with no queue of its own: the one with the most idle
  *    connections; failing that, one with room to open a connection. The connection still
  *    belongs to that sub-pool and goes back to it.
- * 3. Otherwise (every connection of every sub-pool is busy) the unit of work queues on its home
- *    sub-pool, at most DB_CONNECT_TIMEOUT_MS (then pg-pool's own timeout error, answered 503).
- *    Whenever a connection of a sub-pool comes back (or one is closed, which makes room), it
- *    goes to the oldest unit of work queued on that sub-pool; if none is, to the oldest queued
- *    on any other. So under even load every sub-pool serves its own tenants, and a connection
- *    only serves another class's tenants when its own class has nothing waiting for it.
+ * 4. Whenever a connection of a sub-pool comes back (or one is closed, which makes room), it
+ *    goes to the oldest unit of work queued on that sub-pool; if none is, to the oldest stray
+ *    queued on any other. Nobody waits past DB_CONNECT_TIMEOUT_MS (then pg-pool's own timeout
+ *    error, answered 503). So under even load every sub-pool serves its own tenants, and a
+ *    connection only serves another class's tenants when its own class has nothing waiting
+ *    and the other's has waited or piled up.
  * Total connections never exceed the pool size, as with one pool.
  */
 export class TenantPools {
@@ -99,16 +117,28 @@ export class TenantPools {
   acquire(tenantId: string): Promise<Lease> {
     if (this.ending) return Promise.reject(new Error('Cannot use a pool after calling end on the pool'));
     const home = affinityClass(tenantId, this.k);
-    const chosen = this.choose(home);
-    if (chosen !== undefined) return this.take(chosen);
+    if (this.queues[home]!.length === 0 && this.free(home) > 0) return this.take(home);
+    const overloaded = this.queues[home]!.length >= AFFINITY_OVERLOAD * this.sizes[home]!;
+    if (overloaded) {
+      const other = this.elsewhere(home);
+      if (other !== undefined) return this.take(other);
+    }
     return new Promise<Lease>((resolve, reject) => {
-      const waiter: Waiter = { seq: this.seq++, home, resolve, reject };
+      const waiter: Waiter = { seq: this.seq++, home, stray: overloaded, resolve, reject };
       if (this.connectTimeoutMs > 0) {
         waiter.timer = setTimeout(() => {
-          this.queues[home] = this.queues[home]!.filter((w) => w !== waiter);
+          this.unqueue(waiter);
           reject(new Error('timeout exceeded when trying to connect')); // pg-pool's words: a dependency failure (503)
         }, this.connectTimeoutMs);
         waiter.timer.unref();
+      }
+      if (!overloaded) {
+        waiter.patience = setTimeout(() => {
+          waiter.stray = true;
+          const other = this.elsewhere(home);
+          if (other !== undefined && this.unqueue(waiter)) this.serve(other, waiter);
+        }, AFFINITY_PATIENCE_MS);
+        waiter.patience.unref();
       }
       this.queues[home]!.push(waiter);
     });
@@ -124,6 +154,7 @@ export class TenantPools {
       const error = new Error('Cannot use a pool after calling end on the pool');
       for (const waiter of this.queues.flatMap((q) => q.splice(0))) {
         clearTimeout(waiter.timer);
+        clearTimeout(waiter.patience);
         waiter.reject(error);
       }
       await Promise.all(this.pools.map((pool) => pool.end()));
@@ -145,8 +176,8 @@ export class TenantPools {
     return this.idleFree(i) + this.sizes[i]! - this.pools[i]!.totalCount;
   }
 
-  private choose(home: number): number | undefined {
-    if (this.queues[home]!.length === 0 && this.free(home) > 0) return home;
+  /** Another sub-pool that can serve a stray of `home` now (see the class for the rule). */
+  private elsewhere(home: number): number | undefined {
     let idle: number | undefined;
     let room: number | undefined;
     for (let i = 0; i < this.k; i++) {
@@ -178,22 +209,38 @@ export class TenantPools {
     ];
   }
 
-  /** Sub-pool i may have a connection free: to its own oldest waiter, else to the oldest waiter of another. */
+  /** Sub-pool i may have a connection free: to its own oldest waiter, else to the oldest stray of another. */
   private dispatch(i: number): void {
     while (!this.ending && this.free(i) > 0) {
-      const waiter = this.queues[i]!.shift() ?? this.oldestElsewhere(i);
+      const waiter = this.queues[i]!.shift() ?? this.oldestStray(i);
       if (!waiter) return;
-      clearTimeout(waiter.timer);
-      this.take(i).then(waiter.resolve, waiter.reject);
+      this.serve(i, waiter);
     }
   }
 
-  private oldestElsewhere(i: number): Waiter | undefined {
-    let from: Waiter[] | undefined;
+  private serve(i: number, waiter: Waiter): void {
+    clearTimeout(waiter.timer);
+    clearTimeout(waiter.patience);
+    this.take(i).then(waiter.resolve, waiter.reject);
+  }
+
+  /** Takes the waiter out of its queue; false if it was no longer there. */
+  private unqueue(waiter: Waiter): boolean {
+    const queue = this.queues[waiter.home]!;
+    const at = queue.indexOf(waiter);
+    if (at < 0) return false;
+    queue.splice(at, 1);
+    return true;
+  }
+
+  private oldestStray(i: number): Waiter | undefined {
+    let oldest: Waiter | undefined;
     for (let j = 0; j < this.k; j++) {
-      const head = this.queues[j]![0];
-      if (j !== i && head && (!from || head.seq < from[0]!.seq)) from = this.queues[j];
+      if (j === i) continue;
+      const stray = this.queues[j]!.find((w) => w.stray);
+      if (stray && (!oldest || stray.seq < oldest.seq)) oldest = stray;
     }
-    return from?.shift();
+    if (oldest) this.unqueue(oldest);
+    return oldest;
   }
 }
