@@ -29,15 +29,17 @@ interface Waiter {
 
 /**
  * How long a unit of work waits for its home sub-pool before another sub-pool's idle connection
- * may serve it: a few units of work. Waiting that long keeps a backend on its own share of
- * the schemas; taking any idle connection at once spread every class over every backend within
- * minutes (P4: 1,300 of 2,000 schemas per backend at k=8), and with it their catalog memory and
- * the cost of building it.
+ * may serve it. A stray meets a schema the other backend has likely never cached, and building
+ * its catalog costs ~1 ms of PostgreSQL CPU, more than most waits for the home connection.
+ * Measured (P4, k=8, pool 8): taking any idle connection at once spread every class over every
+ * backend within minutes (37.6 MB per backend at 2,000 tenants, share 250 schemas); 10 ms and a
+ * skew threshold of 4: 18.3 MB, and at 10,000 tenants 0.78x of 10 tenants with 58.6 MB; 30 ms
+ * and 8: 0.945x with 45.5 MB (bench:scale).
  */
-export const AFFINITY_PATIENCE_MS = 10;
+export const AFFINITY_PATIENCE_MS = 30;
 
 /** Queued units of work per connection of their home sub-pool at which the next one strays at once (skew). */
-export const AFFINITY_OVERLOAD = 4;
+export const AFFINITY_OVERLOAD = 8;
 
 /** What a sub-pool holds now (tests, diagnostics). */
 export interface SubPoolCounts {
