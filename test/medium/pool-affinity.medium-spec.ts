@@ -245,8 +245,10 @@ describe('tenant-affine connections (DB_POOL_AFFINITY)', () => {
         started(((await m.query('SELECT pg_backend_pid() AS pid')) as Array<{ pid: number }>)[0]!.pid);
         await m.query('SELECT pg_sleep(10)');
       });
+      // Its rejection may arrive before the kill's own answer: the expectation is attached first.
+      const died = expect(dying).rejects.toThrow(/terminat/);
       await medium.db.query('SELECT pg_terminate_backend($1)', [await pid]);
-      await expect(dying).rejects.toThrow(/terminat/);
+      await died;
       await new Promise((r) => setTimeout(r, 50));
       expect(pools.counts().map((x) => x.total)).toEqual([1, 1, 0, 1]);
 
