@@ -47,8 +47,9 @@ export function creatorRoleName(ownerRole: string, i: number): string {
   return `${ownerRole}_creator_${i}`;
 }
 
-function creatorRoleNames(ownerRole: string): string[] {
-  return Array.from({ length: TENANT_ROLE_CREATORS }, (_, i) => creatorRoleName(ownerRole, i));
+/** `ARRAY['<name(0)>', ..., '<name(63)>']`: one role of each of the TENANT_ROLE_CREATORS shards, as SQL. */
+function shardRolesArraySql(name: (i: number) => string): string {
+  return `ARRAY[${Array.from({ length: TENANT_ROLE_CREATORS }, (_, i) => quoteLiteral(name(i))).join(', ')}]`;
 }
 
 /**
@@ -58,7 +59,6 @@ function creatorRoleNames(ownerRole: string): string[] {
  */
 export function tenantGroupSql(ownerRole: string): string {
   const groups = [tenantGroupRoleName(ownerRole), ...Array.from({ length: TENANT_ROLE_CREATORS }, (_, i) => tenantGroupName(ownerRole, i))];
-  const creators = creatorRoleNames(ownerRole).map(quoteLiteral).join(', ');
   const grants = TENANT_PUBLIC_GRANTS.map((g) => `EXECUTE format(${quoteLiteral(`GRANT ${g.privileges} ON public.${quoteIdent(g.table)} TO %I`)}, g);`).join('\n        ');
   return [
     `DO $$ DECLARE g text; BEGIN
@@ -70,10 +70,10 @@ export function tenantGroupSql(ownerRole: string): string {
     `DO $$ DECLARE i int; c text; BEGIN
       IF current_setting('server_version_num')::int < 160000 THEN RETURN; END IF;
       FOR i IN 0..${TENANT_ROLE_CREATORS - 1} LOOP
-        c := (ARRAY[${creators}])[i + 1];
+        c := (${shardRolesArraySql((i) => creatorRoleName(ownerRole, i))})[i + 1];
         BEGIN EXECUTE format('CREATE ROLE %I NOLOGIN CREATEROLE', c); EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
         EXECUTE format('GRANT %I TO %I WITH INHERIT FALSE, SET TRUE', c, ${quoteLiteral(ownerRole)});
-        EXECUTE format('GRANT %I TO %I WITH ADMIN OPTION, INHERIT FALSE, SET FALSE', ${quoteLiteral(`${ownerRole}_tenants_`)} || i, c);
+        EXECUTE format('GRANT %I TO %I WITH ADMIN OPTION, INHERIT FALSE, SET FALSE', (${shardRolesArraySql((i) => tenantGroupName(ownerRole, i))})[i + 1], c);
       END LOOP;
     END $$`,
   ].join(';\n');
@@ -91,10 +91,9 @@ function setLocalRoleSql(query: string): string {
  * (rename a claimed spare's, drop one): one catalog query finds its creator.
  */
 export function asRoleAdminSql(role: string, ownerRole: string, statements: string): string {
-  const creators = creatorRoleNames(ownerRole).map(quoteLiteral).join(', ');
   return [
     setLocalRoleSql(`SELECT m.rolname FROM pg_auth_members am JOIN pg_roles m ON m.oid = am.member JOIN pg_roles r ON r.oid = am.roleid
-       WHERE r.rolname = ${quoteLiteral(role)} AND am.admin_option AND m.rolname = ANY (ARRAY[${creators}]) LIMIT 1`),
+       WHERE r.rolname = ${quoteLiteral(role)} AND am.admin_option AND m.rolname = ANY (${shardRolesArraySql((i) => creatorRoleName(ownerRole, i))}) LIMIT 1`),
     statements,
     `SET LOCAL ROLE ${quoteIdent(ownerRole)}`,
   ].join(';\n');
